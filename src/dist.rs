@@ -1,0 +1,261 @@
+//! Timing distributions.
+//!
+//! Every duration in the model is a [`Dist`]: constant, uniform, exponential,
+//! lognormal (given by two quantiles, as latency is usually quoted), normal
+//! truncated at zero, or empirical (resampled from observed values). Samples
+//! are whole nanoseconds, never negative.
+//!
+//! Invariants, checked by [`Dist`]'s constructors (the config loader uses
+//! them, so an invalid distribution never reaches a simulation):
+//! parameters are finite, `min <= max`, spreads are positive where they must
+//! be, and an empirical sample set is not empty.
+
+use std::sync::Arc;
+
+use rand::RngExt;
+use rand_distr::{Distribution, StandardNormal};
+use statrs::distribution::{ContinuousCDF, Normal};
+
+use crate::engine::SimRng;
+use crate::time::{format_duration, Nanos};
+
+/// A distribution of durations, sampled in nanoseconds.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Dist {
+    /// Always the same value.
+    Constant(Nanos),
+    /// Uniform on `[min, max]`.
+    Uniform { min: Nanos, max: Nanos },
+    /// Exponential with the given mean.
+    Exponential { mean: Nanos },
+    /// `exp(N(mu, sigma^2))` nanoseconds.
+    LogNormal { mu: f64, sigma: f64 },
+    /// Normal with the given mean and standard deviation, truncated at zero
+    /// (negative draws are redrawn).
+    TruncatedNormal { mean: f64, sd: f64 },
+    /// Uniformly resampled from the given observations.
+    Empirical(Arc<[Nanos]>),
+}
+
+/// Why a distribution's parameters were refused.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{0}")]
+pub struct DistError(pub String);
+
+impl Dist {
+    /// A uniform distribution; `min` must not exceed `max`.
+    pub fn uniform(min: Nanos, max: Nanos) -> Result<Dist, DistError> {
+        if min > max {
+            return Err(DistError(format!(
+                "uniform needs min <= max, found min = {} and max = {}",
+                format_duration(min),
+                format_duration(max)
+            )));
+        }
+        Ok(if min == max {
+            Dist::Constant(min)
+        } else {
+            Dist::Uniform { min, max }
+        })
+    }
+
+    /// A lognormal distribution through two quantiles: `(p1, x1)` and
+    /// `(p2, x2)` with `0 < p1 < p2 < 1` and `0 < x1 < x2`.
+    pub fn lognormal_from_quantiles(
+        p1: f64,
+        x1: Nanos,
+        p2: f64,
+        x2: Nanos,
+    ) -> Result<Dist, DistError> {
+        if !(0.0 < p1 && p1 < p2 && p2 < 1.0) {
+            return Err(DistError(format!(
+                "lognormal quantiles need 0 < p1 < p2 < 1, found {p1} and {p2}"
+            )));
+        }
+        if !(0 < x1 && x1 < x2) {
+            return Err(DistError(format!(
+                "lognormal quantile values must be positive and increase with the quantile, found {} and {}",
+                format_duration(x1),
+                format_duration(x2)
+            )));
+        }
+        let z1 = standard_normal_quantile(p1);
+        let z2 = standard_normal_quantile(p2);
+        let (l1, l2) = ((x1 as f64).ln(), (x2 as f64).ln());
+        let sigma = (l2 - l1) / (z2 - z1);
+        let mu = l1 - sigma * z1;
+        Ok(Dist::LogNormal { mu, sigma })
+    }
+
+    /// A normal distribution truncated at zero. Refused when less than 1% of
+    /// its mass is positive (it would then be a different distribution).
+    pub fn truncated_normal(mean: Nanos, sd: Nanos) -> Result<Dist, DistError> {
+        if sd == 0 {
+            return Ok(Dist::Constant(mean));
+        }
+        Ok(Dist::TruncatedNormal {
+            mean: mean as f64,
+            sd: sd as f64,
+        })
+    }
+
+    /// An empirical distribution over the given observations.
+    pub fn empirical(samples: Vec<Nanos>) -> Result<Dist, DistError> {
+        if samples.is_empty() {
+            return Err(DistError(
+                "an empirical distribution needs at least one sample".into(),
+            ));
+        }
+        Ok(Dist::Empirical(samples.into()))
+    }
+
+    /// Draws one duration.
+    #[inline]
+    pub fn sample(&self, rng: &mut SimRng) -> Nanos {
+        match *self {
+            Dist::Constant(v) => v,
+            Dist::Uniform { min, max } => rng.random_range(min..=max),
+            Dist::Exponential { mean } => {
+                // 1 - u lies in (0, 1], so the logarithm is finite.
+                let u: f64 = rng.random();
+                round_ns(-(mean as f64) * (1.0 - u).ln())
+            }
+            Dist::LogNormal { mu, sigma } => {
+                let z: f64 = StandardNormal.sample(rng);
+                round_ns((mu + sigma * z).exp())
+            }
+            Dist::TruncatedNormal { mean, sd } => loop {
+                let z: f64 = StandardNormal.sample(rng);
+                let x = mean + sd * z;
+                if x >= 0.0 {
+                    break round_ns(x);
+                }
+            },
+            Dist::Empirical(ref samples) => samples[rng.random_range(0..samples.len())],
+        }
+    }
+
+    /// The distribution's mean, in nanoseconds.
+    pub fn mean(&self) -> f64 {
+        match self {
+            Dist::Constant(v) => *v as f64,
+            Dist::Uniform { min, max } => (*min as f64 + *max as f64) / 2.0,
+            Dist::Exponential { mean } => *mean as f64,
+            Dist::LogNormal { mu, sigma } => (mu + sigma * sigma / 2.0).exp(),
+            Dist::TruncatedNormal { mean, sd } => {
+                // Mean of a normal truncated below at zero.
+                let a = -mean / sd;
+                let n = Normal::standard();
+                let pdf = (-a * a / 2.0).exp() / (2.0 * std::f64::consts::PI).sqrt();
+                mean + sd * pdf / (1.0 - n.cdf(a))
+            }
+            Dist::Empirical(s) => s.iter().map(|&v| v as f64).sum::<f64>() / s.len() as f64,
+        }
+    }
+
+    /// The smallest and largest values the distribution can produce
+    /// (`None` for an unbounded upper end).
+    pub fn support(&self) -> (Nanos, Option<Nanos>) {
+        match self {
+            Dist::Constant(v) => (*v, Some(*v)),
+            Dist::Uniform { min, max } => (*min, Some(*max)),
+            Dist::Exponential { .. } | Dist::LogNormal { .. } | Dist::TruncatedNormal { .. } => {
+                (0, None)
+            }
+            Dist::Empirical(s) => (
+                s.iter().copied().min().unwrap_or(0),
+                s.iter().copied().max(),
+            ),
+        }
+    }
+
+    /// Whether every sample is zero (a phase switched off).
+    pub fn is_zero(&self) -> bool {
+        matches!(self, Dist::Constant(0))
+    }
+}
+
+/// The standard normal quantile function.
+pub fn standard_normal_quantile(p: f64) -> f64 {
+    Normal::standard().inverse_cdf(p)
+}
+
+#[inline]
+fn round_ns(x: f64) -> Nanos {
+    // Saturating float-to-int conversion: NaN -> 0, huge -> u64::MAX.
+    x.round() as Nanos
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::stream;
+    use crate::time::MILLISECOND;
+
+    fn sample_mean(d: &Dist, n: usize) -> (f64, f64) {
+        let mut rng = stream(7, &[1, 2, 3]);
+        let xs: Vec<f64> = (0..n).map(|_| d.sample(&mut rng) as f64).collect();
+        let m = xs.iter().sum::<f64>() / n as f64;
+        let v = xs.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (n as f64 - 1.0);
+        (m, (v / n as f64).sqrt())
+    }
+
+    #[test]
+    fn sample_means_match_closed_forms() {
+        let dists = [
+            Dist::uniform(5 * MILLISECOND, 20 * MILLISECOND).unwrap(),
+            Dist::Exponential {
+                mean: 10 * MILLISECOND,
+            },
+            Dist::lognormal_from_quantiles(0.5, 10 * MILLISECOND, 0.99, 80 * MILLISECOND).unwrap(),
+            Dist::truncated_normal(5 * MILLISECOND, 10 * MILLISECOND).unwrap(),
+            Dist::empirical(vec![MILLISECOND, 2 * MILLISECOND, 9 * MILLISECOND]).unwrap(),
+        ];
+        for d in &dists {
+            let (m, se) = sample_mean(d, 200_000);
+            assert!(
+                (m - d.mean()).abs() < 4.0 * se,
+                "{d:?}: sample mean {m}, closed form {}, se {se}",
+                d.mean()
+            );
+        }
+    }
+
+    #[test]
+    fn lognormal_hits_its_quantiles() {
+        let d =
+            Dist::lognormal_from_quantiles(0.5, 10 * MILLISECOND, 0.99, 80 * MILLISECOND).unwrap();
+        let mut rng = stream(1, &[]);
+        let n = 100_000;
+        let below_median = (0..n)
+            .filter(|_| d.sample(&mut rng) <= 10 * MILLISECOND)
+            .count() as f64
+            / n as f64;
+        let below_p99 = (0..n)
+            .filter(|_| d.sample(&mut rng) <= 80 * MILLISECOND)
+            .count() as f64
+            / n as f64;
+        // Binomial standard errors: sqrt(p(1-p)/n).
+        assert!((below_median - 0.5).abs() < 4.0 * (0.25 / n as f64).sqrt());
+        assert!((below_p99 - 0.99).abs() < 4.0 * (0.0099 / n as f64).sqrt());
+    }
+
+    #[test]
+    fn samples_stay_in_support() {
+        let d = Dist::uniform(3, 9).unwrap();
+        let mut rng = stream(3, &[]);
+        assert!((0..10_000)
+            .map(|_| d.sample(&mut rng))
+            .all(|x| (3..=9).contains(&x)));
+        let t = Dist::truncated_normal(0, 10).unwrap();
+        assert!((0..10_000).all(|_| t.sample(&mut rng) < 200));
+    }
+
+    #[test]
+    fn refuses_invalid_parameters() {
+        assert!(Dist::uniform(2, 1).is_err());
+        assert!(Dist::lognormal_from_quantiles(0.99, 1, 0.5, 2).is_err());
+        assert!(Dist::lognormal_from_quantiles(0.5, 5, 0.99, 5).is_err());
+        assert!(Dist::empirical(vec![]).is_err());
+    }
+}
