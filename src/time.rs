@@ -111,9 +111,9 @@ pub fn format_duration(ns: Nanos) -> String {
     };
     if ns == 0 {
         "0s".to_string()
-    } else if ns % 3_600_000_000_000 == 0 {
+    } else if ns.is_multiple_of(3_600_000_000_000) {
         pick(3600e9, "h")
-    } else if ns % 60_000_000_000 == 0 {
+    } else if ns.is_multiple_of(60_000_000_000) {
         pick(60e9, "min")
     } else if ns >= SECOND {
         pick(1e9, "s")

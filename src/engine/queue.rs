@@ -73,6 +73,21 @@ impl<E> EventQueue<E> {
         self.heap.peek().map(|s| s.time)
     }
 
+    /// The `(time, sequence)` key of the next event.
+    #[inline]
+    pub fn peek_key(&self) -> Option<(Nanos, u64)> {
+        self.heap.peek().map(|s| (s.time, s.seq))
+    }
+
+    /// Takes a sequence number for an event kept outside the heap (the next
+    /// arrival), so that it orders against queued events by the same rule.
+    #[inline]
+    pub fn reserve_seq(&mut self) -> u64 {
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        seq
+    }
+
     /// Removes and returns the next event.
     #[inline]
     pub fn pop(&mut self) -> Option<Scheduled<E>> {

@@ -1,1 +1,12 @@
+//! dofleet's integration tests: one binary, a module per behaviour.
+//!
+//! Statistical tests compare the simulator with a closed form or an
+//! independent computation; each tolerance is derived from a standard error
+//! (stated next to it), so a test can fail when the model is wrong.
 
+mod cli;
+mod closed_forms;
+mod common;
+mod determinism;
+mod invariants;
+mod seed_tables;

@@ -1,0 +1,55 @@
+//! What the user types, as clap parses it. Validation happens in
+//! [`super::commands`].
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Simulate latency across a fleet of Cloudflare Durable Objects running
+/// PGLite, for four ways of loading the WASM.
+///
+/// With no command, runs the embedded default experiment (models/cloudflare.toml)
+/// and prints the seed's comparison tables as simulated.
+#[derive(Debug, Parser)]
+#[command(name = "dofleet", version, about, long_about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Sub>,
+
+    #[command(flatten)]
+    pub common: Common,
+}
+
+/// Options every run takes.
+#[derive(Debug, Args, Clone)]
+pub struct Common {
+    /// Override a config key: --set workload.tenants=1000 (repeatable).
+    #[arg(long = "set", value_name = "KEY=VALUE", global = true)]
+    pub sets: Vec<String>,
+
+    /// Worker threads (default: one per core).
+    #[arg(long, value_name = "N", global = true)]
+    pub threads: Option<usize>,
+
+    /// No progress bar.
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Sub {
+    /// Run an experiment file and write DIR/summary.csv.
+    Run {
+        /// The experiment (a TOML file; keys it does not set keep the
+        /// embedded default's values).
+        file: PathBuf,
+        /// Output directory (default: output/<file name without .toml>).
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
+    /// Print the resolved configuration (every default explicit).
+    Config {
+        /// The experiment (default: the embedded model).
+        file: Option<PathBuf>,
+    },
+}

@@ -1,0 +1,8 @@
+//! The command line: clap's definition ([`args`]) apart from the validated
+//! commands it becomes ([`commands`]).
+
+mod args;
+mod commands;
+
+pub use args::Cli;
+pub use commands::Command;

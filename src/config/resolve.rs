@@ -1,0 +1,294 @@
+//! Merging the layers' settings and building the validated [`Config`].
+//!
+//! Invariants: a later layer's setting of a leaf replaces an earlier one
+//! whole (tables merge key by key because only leaves are stored); each
+//! setting remembers the layer and span that set it last, so the checks
+//! that need several keys (`warmup < duration`, no duplicate architectures)
+//! point at the key set last among those that decide; every schema leaf
+//! must be set by some layer (the embedded default sets them all).
+
+use std::collections::BTreeMap;
+
+use super::error::{line_column, ConfigError, ErrorKind};
+use super::layer::{ArchitectureEntry, Assignment, Origin, Setting};
+use super::{
+    Architecture, ArchitectureVariant, Arrivals, Compute, Config, DurableObject, Lazy, Memory,
+    Network, Phases, Source, WasmCompile, Workload,
+};
+use crate::dist::Dist;
+use crate::time::{format_duration, Nanos};
+
+/// The leaf settings of all layers so far, the latest winning.
+#[derive(Debug, Default)]
+pub(crate) struct Merged {
+    settings: BTreeMap<&'static str, (Setting, Origin)>,
+}
+
+impl Merged {
+    /// Applies one layer on top of the previous ones.
+    pub(crate) fn apply(&mut self, assignments: Vec<Assignment>) {
+        for a in assignments {
+            self.settings.insert(a.key, (a.setting, a.origin));
+        }
+    }
+}
+
+/// Builds the configuration from the merged settings of `layers`.
+pub(crate) fn resolve(merged: &Merged, layers: &[Source]) -> Result<Config, ConfigError> {
+    let r = Resolver { merged, layers };
+    let dist = |key| r.dist(key);
+    let config = Config {
+        seed: r.integer("seed")?,
+        replications: u32::try_from(r.integer("replications")?)
+            .map_err(|_| r.internal("replications"))?,
+        duration: r.nanos("duration")?,
+        warmup: r.nanos("warmup")?,
+        architectures: r.architectures()?,
+        workload: Workload {
+            tenants: r.integer("workload.tenants")?,
+            zipf_s: r.number("workload.zipf_s")?,
+            rate_rps: r.number("workload.rate_rps")?,
+            arrivals: match r.choice("workload.arrivals")? {
+                "poisson" => Arrivals::Poisson,
+                _ => return Err(r.internal("workload.arrivals")),
+            },
+        },
+        durable_object: DurableObject {
+            idle_timeout: dist("do.idle_timeout")?,
+            load_keeps_alive: r.boolean("do.load_keeps_alive")?,
+        },
+        query_exec: dist("query_exec")?,
+        network: Network {
+            client_rtt: dist("network.client_rtt")?,
+        },
+        phases: Phases {
+            isolate_start: dist("phases.isolate_start")?,
+            isolate_start_bundled: dist("phases.isolate_start_bundled")?,
+            cache_check: dist("phases.cache_check")?,
+            r2_fetch: dist("phases.r2_fetch")?,
+            data_read: dist("phases.data_read")?,
+            wasm_compile: dist("phases.wasm_compile")?,
+            pglite_init: dist("phases.pglite_init")?,
+            loader_isolate_start: dist("phases.loader_isolate_start")?,
+            loader_compile: dist("phases.loader_compile")?,
+        },
+        platform_runtime_wasm_compile: r.platform_compile()?,
+        lazy: Lazy {
+            cache_hit_ratio: r.number("lazy.cache_hit_ratio")?,
+            parallel_fetch: r.boolean("lazy.parallel_fetch")?,
+        },
+        compute: Compute {
+            rtt: dist("compute.rtt")?,
+            cold_start: dist("compute.cold_start")?,
+            exec: dist("compute.exec")?,
+            idle_timeout: r.nanos("compute.idle_timeout")?,
+        },
+        memory: Memory {
+            do_base_mb: r.number("memory.do_base_mb")?,
+            bundle_mb: r.number("memory.bundle_mb")?,
+            runtime_mb: r.number("memory.runtime_mb")?,
+        },
+    };
+    r.check_warmup(&config)?;
+    Ok(config)
+}
+
+struct Resolver<'a> {
+    merged: &'a Merged,
+    layers: &'a [Source],
+}
+
+impl Resolver<'_> {
+    fn get(&self, key: &str) -> Result<&(Setting, Origin), ConfigError> {
+        self.merged.settings.get(key).ok_or_else(|| {
+            let origin = self.layers.last().map_or("<no layers>", |s| s.name.as_str());
+            ConfigError::unplaced(
+                origin,
+                ErrorKind::Missing,
+                Some(key.to_string()),
+                format!("`{key}` is not set by any layer (the first layer should be the embedded default model)"),
+            )
+        })
+    }
+
+    /// A setting of an unexpected kind: impossible while the layer reader
+    /// follows the schema, reported rather than panicking.
+    fn internal(&self, key: &str) -> ConfigError {
+        ConfigError::unplaced(
+            "<config loader>",
+            ErrorKind::InvalidValue,
+            Some(key.to_string()),
+            format!("internal error: `{key}` holds a value of the wrong kind"),
+        )
+    }
+
+    fn integer(&self, key: &str) -> Result<u64, ConfigError> {
+        match self.get(key)? {
+            (Setting::Integer(n), _) => Ok(*n),
+            _ => Err(self.internal(key)),
+        }
+    }
+
+    fn number(&self, key: &str) -> Result<f64, ConfigError> {
+        match self.get(key)? {
+            (Setting::Number(x), _) => Ok(*x),
+            _ => Err(self.internal(key)),
+        }
+    }
+
+    fn boolean(&self, key: &str) -> Result<bool, ConfigError> {
+        match self.get(key)? {
+            (Setting::Bool(b), _) => Ok(*b),
+            _ => Err(self.internal(key)),
+        }
+    }
+
+    fn nanos(&self, key: &str) -> Result<Nanos, ConfigError> {
+        match self.get(key)? {
+            (Setting::Duration(n), _) => Ok(*n),
+            _ => Err(self.internal(key)),
+        }
+    }
+
+    fn dist(&self, key: &str) -> Result<Dist, ConfigError> {
+        match self.get(key)? {
+            (Setting::Dist(d), _) => Ok(d.clone()),
+            _ => Err(self.internal(key)),
+        }
+    }
+
+    fn choice(&self, key: &str) -> Result<&'static str, ConfigError> {
+        match self.get(key)? {
+            (Setting::Choice(name), _) => Ok(name),
+            _ => Err(self.internal(key)),
+        }
+    }
+
+    fn platform_compile(&self) -> Result<WasmCompile, ConfigError> {
+        let key = "platform.runtime_wasm_compile";
+        WasmCompile::from_name(self.choice(key)?).ok_or_else(|| self.internal(key))
+    }
+
+    /// Where `origin` is, for a message: `file:line:col`, or the `--set`.
+    fn place(&self, origin: &Origin) -> String {
+        match self.layers.get(origin.layer) {
+            Some(source) if source.name.starts_with("--set ") => format!("`{}`", source.name),
+            Some(source) => {
+                let (line, column) = line_column(&source.text, origin.value_span.start);
+                format!("{}:{line}:{column}", source.name)
+            }
+            None => "an unknown layer".to_string(),
+        }
+    }
+
+    /// An error at the value set at `origin`.
+    fn conflict(
+        &self,
+        origin: &Origin,
+        span: &std::ops::Range<usize>,
+        key: String,
+        message: String,
+    ) -> ConfigError {
+        match self.layers.get(origin.layer) {
+            Some(source) => ConfigError::at(source, span, ErrorKind::Conflict, Some(key), message),
+            None => {
+                ConfigError::unplaced("<unknown layer>", ErrorKind::Conflict, Some(key), message)
+            }
+        }
+    }
+
+    fn check_warmup(&self, config: &Config) -> Result<(), ConfigError> {
+        if config.warmup < config.duration {
+            return Ok(());
+        }
+        let (_, warmup_at) = self.get("warmup")?;
+        let (_, duration_at) = self.get("duration")?;
+        let (warmup, duration) = (
+            format_duration(config.warmup),
+            format_duration(config.duration),
+        );
+        Err(if warmup_at.layer >= duration_at.layer {
+            let message = format!(
+                "`warmup`: expected a duration less than `duration` = {duration} (set at {}), found {warmup}",
+                self.place(duration_at)
+            );
+            self.conflict(warmup_at, &warmup_at.value_span, "warmup".into(), message)
+        } else {
+            let message = format!(
+                "`duration`: expected a duration greater than `warmup` = {warmup} (set at {}), found {duration}",
+                self.place(warmup_at)
+            );
+            self.conflict(
+                duration_at,
+                &duration_at.value_span,
+                "duration".into(),
+                message,
+            )
+        })
+    }
+
+    /// The architecture variants, refusing two entries that would run the
+    /// same thing under the same label (`runtime_wasm_compile` only matters
+    /// to `lazy`, so two `traditional` entries are duplicates whatever it is).
+    fn architectures(&self) -> Result<Vec<ArchitectureVariant>, ConfigError> {
+        let key = "architectures";
+        let (Setting::Architectures(entries), list_at) = self.get(key)? else {
+            return Err(self.internal(key));
+        };
+        let platform_key = "platform.runtime_wasm_compile";
+        let platform = self.platform_compile()?;
+        let (_, platform_at) = self.get(platform_key)?;
+        let variant = |e: &ArchitectureEntry| ArchitectureVariant {
+            architecture: e.architecture,
+            runtime_wasm_compile: e.runtime_wasm_compile.unwrap_or(platform),
+        };
+        let mut variants: Vec<ArchitectureVariant> = Vec::with_capacity(entries.len());
+        for (i, entry) in entries.iter().enumerate() {
+            let this = variant(entry);
+            let label = this.label(platform);
+            let Some(j) = variants.iter().position(|v| v.label(platform) == label) else {
+                variants.push(this);
+                continue;
+            };
+            let earlier = entries.get(j).map_or(entry, |e| e);
+            let inherits =
+                entry.runtime_wasm_compile.is_none() || earlier.runtime_wasm_compile.is_none();
+            let platform_decides = inherits
+                && this.architecture == Architecture::Lazy
+                && platform_at.layer > list_at.layer;
+            let what = if this.architecture == Architecture::Lazy {
+                format!(
+                    "lazy with runtime_wasm_compile = \"{}\"",
+                    this.runtime_wasm_compile.name()
+                )
+            } else {
+                format!(
+                    "{} (runtime_wasm_compile does not affect it)",
+                    this.architecture.name()
+                )
+            };
+            return Err(if platform_decides {
+                let message = format!(
+                    "`{platform_key}` = \"{}\" makes `architectures[{j}]` and `architectures[{i}]` (set at {}) \
+                     the same: {what}; an entry without its own runtime_wasm_compile takes this one, and each \
+                     architecture may appear once: also set `architectures`",
+                    platform.name(),
+                    self.place(list_at)
+                );
+                self.conflict(
+                    platform_at,
+                    &platform_at.value_span,
+                    platform_key.to_string(),
+                    message,
+                )
+            } else {
+                let message = format!(
+                    "`architectures[{i}]`: duplicate of `architectures[{j}]`: both are {what}; \
+                     each architecture may appear once"
+                );
+                self.conflict(list_at, &entry.span, format!("architectures[{i}]"), message)
+            });
+        }
+        Ok(variants)
+    }
+}

@@ -1,0 +1,240 @@
+//! The configuration schema: every valid dotted leaf key and its kind.
+//!
+//! Invariants: keys have at most two segments (`seed`, `workload.tenants`);
+//! a leaf is never also a table (a distribution table is a leaf: it is
+//! replaced whole, never merged); the tables are exactly the first segments
+//! of two-segment keys. [`SCHEMA`] is the single source of truth for which
+//! keys exist: the layer reader, `known_keys` and the suggestions all use it.
+
+/// How a leaf's value is read.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Kind {
+    /// An integer in `min..=max`.
+    Integer { min: u64, max: u64 },
+    /// A finite number (integers accepted) in the range.
+    Number(NumberRange),
+    /// `true` or `false`.
+    Bool,
+    /// A single duration string (never a distribution); `why` explains why
+    /// a table is refused.
+    Duration { positive: bool, why: &'static str },
+    /// A duration spec: a constant string or a distribution table.
+    Dist,
+    /// One of the names.
+    Choice(&'static [&'static str]),
+    /// The `architectures` list.
+    Architectures,
+}
+
+/// The accepted range of a [`Kind::Number`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum NumberRange {
+    /// `>= 0`.
+    NonNegative,
+    /// `> 0`.
+    Positive,
+    /// `0 ..= 1`.
+    Fraction,
+}
+
+impl NumberRange {
+    pub(crate) fn contains(self, x: f64) -> bool {
+        x.is_finite()
+            && match self {
+                NumberRange::NonNegative => x >= 0.0,
+                NumberRange::Positive => x > 0.0,
+                NumberRange::Fraction => (0.0..=1.0).contains(&x),
+            }
+    }
+
+    pub(crate) fn describe(self) -> &'static str {
+        match self {
+            NumberRange::NonNegative => "a finite number >= 0",
+            NumberRange::Positive => "a finite number > 0",
+            NumberRange::Fraction => "a number from 0 to 1",
+        }
+    }
+}
+
+/// The architecture names, in [`super::Architecture::ALL`] order.
+pub(crate) const ARCHITECTURE_NAMES: &[&str] = &["traditional", "hybrid", "thin", "lazy"];
+/// The `runtime_wasm_compile` names, in [`super::WasmCompile::ALL`] order.
+pub(crate) const WASM_COMPILE_NAMES: &[&str] = &["blocked", "allowed", "loader"];
+/// The `workload.arrivals` names.
+pub(crate) const ARRIVALS_NAMES: &[&str] = &["poisson"];
+
+const RUN_LENGTH: &str = "the run has one fixed length";
+const WARMUP: &str = "the warm-up is one fixed cut-off";
+const COMPUTE_IDLE: &str = "compute instances expire in the order they went idle (lazily, \
+     oldest first), which needs one fixed idle timeout";
+
+/// Every leaf key, in the order `to_toml` writes them.
+pub(crate) const SCHEMA: &[(&str, Kind)] = &[
+    (
+        "seed",
+        Kind::Integer {
+            min: 0,
+            max: u64::MAX,
+        },
+    ),
+    (
+        "replications",
+        Kind::Integer {
+            min: 1,
+            max: 10_000,
+        },
+    ),
+    (
+        "duration",
+        Kind::Duration {
+            positive: true,
+            why: RUN_LENGTH,
+        },
+    ),
+    (
+        "warmup",
+        Kind::Duration {
+            positive: false,
+            why: WARMUP,
+        },
+    ),
+    ("architectures", Kind::Architectures),
+    ("query_exec", Kind::Dist),
+    (
+        "workload.tenants",
+        Kind::Integer {
+            min: 1,
+            max: 100_000_000,
+        },
+    ),
+    ("workload.zipf_s", Kind::Number(NumberRange::NonNegative)),
+    ("workload.rate_rps", Kind::Number(NumberRange::Positive)),
+    ("workload.arrivals", Kind::Choice(ARRIVALS_NAMES)),
+    ("do.idle_timeout", Kind::Dist),
+    ("do.load_keeps_alive", Kind::Bool),
+    ("network.client_rtt", Kind::Dist),
+    ("phases.isolate_start", Kind::Dist),
+    ("phases.isolate_start_bundled", Kind::Dist),
+    ("phases.cache_check", Kind::Dist),
+    ("phases.r2_fetch", Kind::Dist),
+    ("phases.data_read", Kind::Dist),
+    ("phases.wasm_compile", Kind::Dist),
+    ("phases.pglite_init", Kind::Dist),
+    ("phases.loader_isolate_start", Kind::Dist),
+    ("phases.loader_compile", Kind::Dist),
+    (
+        "platform.runtime_wasm_compile",
+        Kind::Choice(WASM_COMPILE_NAMES),
+    ),
+    ("lazy.cache_hit_ratio", Kind::Number(NumberRange::Fraction)),
+    ("lazy.parallel_fetch", Kind::Bool),
+    ("compute.rtt", Kind::Dist),
+    ("compute.cold_start", Kind::Dist),
+    ("compute.exec", Kind::Dist),
+    (
+        "compute.idle_timeout",
+        Kind::Duration {
+            positive: false,
+            why: COMPUTE_IDLE,
+        },
+    ),
+    ("memory.do_base_mb", Kind::Number(NumberRange::NonNegative)),
+    ("memory.bundle_mb", Kind::Number(NumberRange::NonNegative)),
+    ("memory.runtime_mb", Kind::Number(NumberRange::NonNegative)),
+];
+
+/// The leaf `dotted` (its static name and kind), if it is a leaf key.
+pub(crate) fn leaf(dotted: &str) -> Option<(&'static str, Kind)> {
+    SCHEMA.iter().find(|(key, _)| *key == dotted).copied()
+}
+
+/// Whether `name` is a table (`workload`, `phases`, ...).
+pub(crate) fn is_table(name: &str) -> bool {
+    SCHEMA
+        .iter()
+        .any(|(key, _)| key.split_once('.').is_some_and(|(table, _)| table == name))
+}
+
+/// The names valid directly inside `table` (`""` for the top level): leaf
+/// names and, at the top level, table names; in schema order, no repeats.
+pub(crate) fn names_in(table: &str) -> Vec<&'static str> {
+    let mut names: Vec<&'static str> = Vec::new();
+    for (key, _) in SCHEMA {
+        let name = match key.split_once('.') {
+            Some((t, leaf)) if t == table => leaf,
+            Some((t, _)) if table.is_empty() => t,
+            None if table.is_empty() => key,
+            _ => continue,
+        };
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    names
+}
+
+/// Every valid dotted leaf key (`seed`, `workload.tenants`,
+/// `phases.cache_check`, ...), in schema order.
+pub fn known_keys() -> Vec<&'static str> {
+    SCHEMA.iter().map(|(key, _)| *key).collect()
+}
+
+/// Whether `dotted` is a valid leaf key (a value a sweep or `--set` can set).
+pub fn is_known_key(dotted: &str) -> bool {
+    leaf(dotted).is_some()
+}
+
+/// The valid leaf key nearest to `dotted`, if one is close enough to be the
+/// intended key (for "did you mean" messages).
+pub fn nearest_known_key(dotted: &str) -> Option<&'static str> {
+    super::error::nearest(dotted, known_keys())
+        .or_else(|| leaf_near(dotted.rsplit('.').next().unwrap_or(dotted)))
+}
+
+/// The leaf whose last segment is nearest to `name`, if that segment names
+/// one leaf only (for a key put in the wrong table, such as a top-level
+/// `tenants`, or misspelt there, `tenats`).
+pub(crate) fn leaf_near(name: &str) -> Option<&'static str> {
+    let segments = SCHEMA.iter().filter_map(|(key, _)| key.rsplit('.').next());
+    super::error::nearest(name, segments).and_then(leaf_named)
+}
+
+/// The one leaf whose last segment is exactly `name`.
+fn leaf_named(name: &str) -> Option<&'static str> {
+    let mut matches = SCHEMA
+        .iter()
+        .map(|(key, _)| *key)
+        .filter(|key| key.rsplit('.').next() == Some(name));
+    match (matches.next(), matches.next()) {
+        (Some(key), None) => Some(key),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn levels_and_keys() {
+        assert!(is_known_key("seed"));
+        assert!(is_known_key("phases.cache_check"));
+        assert!(!is_known_key("phases"));
+        assert!(!is_known_key("phases.cache_check.min"));
+        assert!(is_table("workload") && !is_table("seed"));
+        assert_eq!(
+            names_in("workload"),
+            ["tenants", "zipf_s", "rate_rps", "arrivals"]
+        );
+        let top = names_in("");
+        assert!(top.contains(&"seed") && top.contains(&"phases") && top.contains(&"do"));
+        assert_eq!(top.iter().filter(|n| **n == "phases").count(), 1);
+        assert_eq!(
+            nearest_known_key("workload.tenats"),
+            Some("workload.tenants")
+        );
+        assert_eq!(nearest_known_key("cache_check"), Some("phases.cache_check"));
+        assert_eq!(leaf_named("idle_timeout"), None);
+        assert_eq!(leaf_near("tenats"), Some("workload.tenants"));
+    }
+}

@@ -1,0 +1,110 @@
+//! Per-tenant Durable Object state: compact, fixed size, no allocation.
+//!
+//! A DO is `Evicted` or resident (`Starting` while its constructor runs,
+//! then `Running`). Its local execution slot is FIFO: since every local
+//! request's service time is drawn when it arrives, the slot is fully
+//! described by the time it next falls free (`busy_until`), and a request's
+//! completion is `max(arrival, busy_until) + exec`. Everything the DO is
+//! known to be doing ends by `quiet_from`; its idle period starts then and
+//! ends in eviction at `idle_deadline` unless a request comes first.
+
+use crate::time::Nanos;
+
+/// Whether the DO is in memory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Status {
+    /// Not in memory: the next request starts it (a cold start).
+    Evicted,
+    /// Isolate start and constructor running; requests wait.
+    Starting,
+    /// Constructor done.
+    Running,
+}
+
+/// Where the PGLite runtime is (MODEL.md section 5; lazy's finer states,
+/// `loading_from_cache` to `initializing`, are phases of `Loading`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum LoadState {
+    /// No load begun (thin, or before the constructor finishes).
+    NotStarted,
+    /// Loading: the runtime's memory is held.
+    Loading,
+    /// Loaded: queries run locally.
+    Ready,
+    /// The load failed (lazy under a blocked embedder): delegate for the
+    /// rest of this DO's life.
+    Failed,
+}
+
+/// One Durable Object's state.
+#[derive(Debug, Clone, Copy)]
+pub struct DoState {
+    /// When the constructor finishes (valid while `Starting`).
+    pub started_at: Nanos,
+    /// When the local execution slot next falls free.
+    pub busy_until: Nanos,
+    /// When all known work (local, delegated, and the load if it keeps the
+    /// DO alive) is done.
+    pub quiet_from: Nanos,
+    /// When the DO is evicted if no request arrives first.
+    pub idle_deadline: Nanos,
+    /// The deadline of this DO's entry in the expiry queue (`NO_TIMER` if
+    /// none). Always `<= idle_deadline` while armed.
+    pub timer_at: Nanos,
+    /// Requests since the DO last started (1 = the cold request).
+    pub ordinal: u32,
+    /// Incremented at every start: events of an earlier life are stale.
+    pub epoch: u32,
+    pub status: Status,
+    pub load: LoadState,
+}
+
+/// `timer_at` value of a DO with no expiry entry.
+pub const NO_TIMER: Nanos = Nanos::MAX;
+
+impl Default for DoState {
+    fn default() -> Self {
+        Self {
+            started_at: 0,
+            busy_until: 0,
+            quiet_from: 0,
+            idle_deadline: 0,
+            timer_at: NO_TIMER,
+            ordinal: 0,
+            epoch: 0,
+            status: Status::Evicted,
+            load: LoadState::NotStarted,
+        }
+    }
+}
+
+impl DoState {
+    /// Whether the DO is in memory.
+    #[inline]
+    pub fn is_resident(&self) -> bool {
+        self.status != Status::Evicted
+    }
+
+    /// Whether the PGLite runtime's memory is held.
+    #[inline]
+    pub fn holds_runtime(&self) -> bool {
+        matches!(self.load, LoadState::Loading | LoadState::Ready)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn state_is_compact() {
+        // Tens of bytes per tenant: 10^8 tenants must fit in memory.
+        assert!(
+            std::mem::size_of::<DoState>() <= 56,
+            "{}",
+            std::mem::size_of::<DoState>()
+        );
+    }
+}

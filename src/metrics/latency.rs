@@ -1,0 +1,100 @@
+//! Latency histograms (HdrHistogram: 3 significant digits, exact merges).
+
+use hdrhistogram::Histogram;
+
+use crate::time::{to_ms, Nanos, SECOND};
+
+/// A latency histogram in nanoseconds, resolution 0.1% of the value.
+#[derive(Debug, Clone)]
+pub struct LatencyHistogram {
+    hist: Histogram<u64>,
+}
+
+impl Default for LatencyHistogram {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl LatencyHistogram {
+    /// An empty histogram covering 1 ns to one hour; it grows past that.
+    pub fn new() -> Self {
+        let mut hist = Histogram::new_with_bounds(1, 3_600 * SECOND, 3)
+            .expect("static histogram bounds are valid");
+        hist.auto(true);
+        Self { hist }
+    }
+
+    /// Records one latency.
+    #[inline]
+    pub fn record(&mut self, ns: Nanos) {
+        // With auto-resize on, recording only fails for values beyond u64.
+        self.hist.saturating_record(ns);
+    }
+
+    /// Adds every sample of `other` (exact).
+    pub fn merge(&mut self, other: &LatencyHistogram) {
+        // Both histograms auto-resize, so adding cannot fail on range.
+        let _ = self.hist.add(&other.hist);
+    }
+
+    /// Samples recorded.
+    pub fn count(&self) -> u64 {
+        self.hist.len()
+    }
+
+    /// The `q` quantile in milliseconds (NaN when empty).
+    pub fn quantile_ms(&self, q: f64) -> f64 {
+        if self.hist.is_empty() {
+            f64::NAN
+        } else {
+            to_ms(self.hist.value_at_quantile(q))
+        }
+    }
+
+    /// The mean in milliseconds (NaN when empty).
+    pub fn mean_ms(&self) -> f64 {
+        if self.hist.is_empty() {
+            f64::NAN
+        } else {
+            self.hist.mean() / 1e6
+        }
+    }
+
+    /// The largest sample in milliseconds (NaN when empty).
+    pub fn max_ms(&self) -> f64 {
+        if self.hist.is_empty() {
+            f64::NAN
+        } else {
+            to_ms(self.hist.max())
+        }
+    }
+
+    /// The smallest sample in milliseconds (NaN when empty).
+    pub fn min_ms(&self) -> f64 {
+        if self.hist.is_empty() {
+            f64::NAN
+        } else {
+            to_ms(self.hist.min())
+        }
+    }
+
+    /// `(value_ms, cumulative fraction)` points of the distribution, one per
+    /// distinct recorded bucket.
+    pub fn cdf_ms(&self) -> Vec<(f64, f64)> {
+        let total = self.hist.len() as f64;
+        let mut seen = 0u64;
+        self.hist
+            .iter_recorded()
+            .map(|v| {
+                seen += v.count_at_value();
+                (to_ms(v.value_iterated_to()), seen as f64 / total)
+            })
+            .collect()
+    }
+
+    /// The underlying histogram.
+    pub fn inner(&self) -> &Histogram<u64> {
+        &self.hist
+    }
+}

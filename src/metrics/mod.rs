@@ -1,0 +1,189 @@
+//! What one run measures, and the summary rows made from it.
+//!
+//! Counts and latencies cover the requests that arrive in the measurement
+//! window `[warmup, duration)`; time-weighted levels (memory, resident DOs,
+//! compute instances) are averaged over the same window. Every latency is
+//! what the client sees: the client round trip plus the time from the
+//! request's arrival at its DO to its response leaving the DO.
+
+mod latency;
+mod summary;
+mod time_weighted;
+
+pub use latency::LatencyHistogram;
+pub use summary::{Metric, RunSummary, METRICS};
+pub use time_weighted::TimeWeighted;
+
+use crate::architecture::WasmSource;
+use crate::time::Nanos;
+
+/// Where a request was executed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Path {
+    /// Locally, on a DO whose runtime was ready when the request arrived.
+    Local = 0,
+    /// At the compute worker.
+    Delegated = 1,
+    /// Locally, after waiting for the DO's start and load (traditional).
+    Queued = 2,
+}
+
+impl Path {
+    /// All paths, in column order.
+    pub const ALL: [Path; 3] = [Path::Local, Path::Delegated, Path::Queued];
+
+    /// The CSV name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Path::Local => "local",
+            Path::Delegated => "delegated",
+            Path::Queued => "queued",
+        }
+    }
+}
+
+/// The seed's request-ordinal buckets ("Expected Request Latency"): the
+/// request that started the DO, requests 2 to 5, and 6 onwards.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OrdinalBucket {
+    First = 0,
+    SecondToFifth = 1,
+    SixthOnward = 2,
+}
+
+impl OrdinalBucket {
+    /// All buckets, in order.
+    pub const ALL: [OrdinalBucket; 3] = [
+        OrdinalBucket::First,
+        OrdinalBucket::SecondToFifth,
+        OrdinalBucket::SixthOnward,
+    ];
+
+    /// The bucket of a request ordinal (1-based).
+    #[inline]
+    pub fn of(ordinal: u32) -> OrdinalBucket {
+        match ordinal {
+            0 | 1 => OrdinalBucket::First,
+            2..=5 => OrdinalBucket::SecondToFifth,
+            _ => OrdinalBucket::SixthOnward,
+        }
+    }
+
+    /// The seed's label.
+    pub fn label(self) -> &'static str {
+        match self {
+            OrdinalBucket::First => "1",
+            OrdinalBucket::SecondToFifth => "2-5",
+            OrdinalBucket::SixthOnward => "6+",
+        }
+    }
+
+    /// The CSV column prefix.
+    pub fn column(self) -> &'static str {
+        match self {
+            OrdinalBucket::First => "req1",
+            OrdinalBucket::SecondToFifth => "req2to5",
+            OrdinalBucket::SixthOnward => "req6plus",
+        }
+    }
+}
+
+/// Everything one run measures.
+#[derive(Debug, Clone)]
+pub struct RunMetrics {
+    /// Requests in the window.
+    pub requests: u64,
+    /// Requests that found their DO evicted and started it.
+    pub cold_starts: u64,
+    /// Latency of every request.
+    pub latency: LatencyHistogram,
+    /// Latency by [`Path`].
+    pub by_path: [LatencyHistogram; 3],
+    /// Latency by [`OrdinalBucket`].
+    pub by_ordinal: [LatencyHistogram; 3],
+    /// Delegated requests by [`OrdinalBucket`].
+    pub delegated_by_ordinal: [u64; 3],
+    /// Loads begun, finished ready, failed, and cut off by eviction.
+    pub loads_started: u64,
+    pub loads_completed: u64,
+    pub loads_failed: u64,
+    pub loads_aborted: u64,
+    /// Load durations (begin to ready) of completed loads, and of those
+    /// whose WASM came from the cache or from R2 (lazy).
+    pub load_time: LatencyHistogram,
+    pub load_time_cache_hit: LatencyHistogram,
+    pub load_time_r2: LatencyHistogram,
+    /// DOs evicted for idleness.
+    pub evictions: u64,
+    /// Lazy loads whose cache check hit, and R2 GETs after a miss.
+    pub cache_hits: u64,
+    pub r2_gets: u64,
+    /// Fleet memory in KiB.
+    pub memory_kib: TimeWeighted,
+    /// Resident DOs.
+    pub resident: TimeWeighted,
+    /// Compute-worker instances.
+    pub compute_instances: TimeWeighted,
+    /// Delegated requests that started a compute-worker instance.
+    pub compute_cold_starts: u64,
+    /// Simulated span of the window, in nanoseconds.
+    pub window: Nanos,
+}
+
+impl RunMetrics {
+    /// Empty metrics for the window `[from, to)`.
+    pub fn new(from: Nanos, to: Nanos) -> Self {
+        Self {
+            requests: 0,
+            cold_starts: 0,
+            latency: LatencyHistogram::new(),
+            by_path: Default::default(),
+            by_ordinal: Default::default(),
+            delegated_by_ordinal: [0; 3],
+            loads_started: 0,
+            loads_completed: 0,
+            loads_failed: 0,
+            loads_aborted: 0,
+            load_time: LatencyHistogram::new(),
+            load_time_cache_hit: LatencyHistogram::new(),
+            load_time_r2: LatencyHistogram::new(),
+            evictions: 0,
+            cache_hits: 0,
+            r2_gets: 0,
+            memory_kib: TimeWeighted::new(from, to),
+            resident: TimeWeighted::new(from, to),
+            compute_instances: TimeWeighted::new(from, to),
+            compute_cold_starts: 0,
+            window: to.saturating_sub(from),
+        }
+    }
+
+    /// Records one request's latency.
+    #[inline]
+    pub fn record(&mut self, latency: Nanos, path: Path, ordinal: u32) {
+        self.requests += 1;
+        self.latency.record(latency);
+        self.by_path[path as usize].record(latency);
+        let bucket = OrdinalBucket::of(ordinal) as usize;
+        self.by_ordinal[bucket].record(latency);
+        if path == Path::Delegated {
+            self.delegated_by_ordinal[bucket] += 1;
+        }
+    }
+
+    /// Records a completed load's duration.
+    pub fn record_load(&mut self, duration: Nanos, source: WasmSource) {
+        self.loads_completed += 1;
+        self.load_time.record(duration);
+        match source {
+            WasmSource::CacheHit => self.load_time_cache_hit.record(duration),
+            WasmSource::R2 => self.load_time_r2.record(duration),
+            WasmSource::Bundle => {}
+        }
+    }
+
+    /// Requests by path.
+    pub fn path_count(&self, path: Path) -> u64 {
+        self.by_path[path as usize].count()
+    }
+}

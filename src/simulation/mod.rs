@@ -1,0 +1,417 @@
+//! One simulation run: a fleet of DOs under one architecture, driven by the
+//! workload, measured into [`RunMetrics`].
+//!
+//! The loop takes, at each step, the earliest of three sources: the next
+//! arrival (kept outside the heap, with a sequence number from the same
+//! counter), the event queue, and the idle-eviction queue. Arrivals and
+//! events are ordered by `(time, sequence)`; an eviction due at time `t`
+//! happens after every arrival and event at `t`, so a request arriving
+//! exactly at the end of an idle timeout still finds its DO.
+//!
+//! Invariants (tested): every request gets exactly one latency; the fleet's
+//! memory is the sum over resident DOs of their memory and returns to zero
+//! once every DO is evicted; no event fires before the time it was
+//! scheduled at.
+
+mod events;
+
+use crate::architecture::{
+    delegates_before_ready, plan_start, Architecture, ArchitectureVariant, LoadOutcome, WasmSource,
+};
+use crate::config::Config;
+use crate::engine::{stream, EventQueue, SimRng};
+use crate::fleet::{ComputePool, DoState, ExpiryQueue, LoadState, Status};
+use crate::metrics::{Path, RunMetrics};
+use crate::time::Nanos;
+use crate::workload::{Arrival, ArrivalProcess, PoissonZipf};
+pub use events::Event;
+
+/// Which run this is: the seed is the experiment's; `point` and
+/// `replication` select independent random streams. The architecture is not
+/// part of the identity, so every architecture of a point and replication
+/// sees the same arrivals (common random numbers: differences between
+/// architectures are not masked by different traffic).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct RunIdentity {
+    pub seed: u64,
+    pub point: u64,
+    pub replication: u64,
+}
+
+/// What a run produced, with the checks its invariants need.
+#[derive(Debug, Clone)]
+pub struct RunOutcome {
+    pub metrics: RunMetrics,
+    /// Requests generated over the whole run (window or not).
+    pub arrivals: u64,
+    /// Requests that got a latency (window or not).
+    pub completions: u64,
+    /// Fleet memory after every DO was evicted (0 unless there is a bug).
+    pub final_memory_kib: u64,
+    /// Compute-worker instances at the end, after expiry (0 likewise).
+    pub final_instances: u64,
+}
+
+/// Memory of a DO, in KiB, by what it holds.
+#[derive(Debug, Clone, Copy)]
+struct MemoryModel {
+    resident_kib: u64,
+    runtime_kib: u64,
+}
+
+fn mb_to_kib(mb: f64) -> u64 {
+    (mb * 1024.0).round() as u64
+}
+
+/// Runs one simulation to completion.
+pub fn simulate(config: &Config, variant: ArchitectureVariant, id: RunIdentity) -> RunOutcome {
+    let mut sim = Simulation::new(config, variant, id);
+    sim.run();
+    sim.finish()
+}
+
+struct Simulation<'a> {
+    config: &'a Config,
+    variant: ArchitectureVariant,
+    arch: Architecture,
+    dos: Vec<DoState>,
+    queue: EventQueue<Event>,
+    expiry: ExpiryQueue,
+    pool: ComputePool,
+    metrics: RunMetrics,
+    arrivals: PoissonZipf,
+    arrival_rng: SimRng,
+    rng: SimRng,
+    next_arrival: Option<(Arrival, u64)>,
+    memory: MemoryModel,
+    warmup: Nanos,
+    duration: Nanos,
+    arrivals_total: u64,
+    completions: u64,
+}
+
+impl<'a> Simulation<'a> {
+    fn new(config: &'a Config, variant: ArchitectureVariant, id: RunIdentity) -> Self {
+        let tenants = u32::try_from(config.workload.tenants).unwrap_or(u32::MAX);
+        let (from, to) = (config.warmup, config.duration);
+        let mem = &config.memory;
+        let bundle = if variant.architecture.bundles_wasm() {
+            mem.bundle_mb
+        } else {
+            0.0
+        };
+        let mut sim = Simulation {
+            config,
+            variant,
+            arch: variant.architecture,
+            dos: vec![DoState::default(); tenants as usize],
+            queue: EventQueue::new(),
+            expiry: ExpiryQueue::new(),
+            pool: ComputePool::new(config.compute.clone(), from, to),
+            metrics: RunMetrics::new(from, to),
+            arrivals: PoissonZipf::new(config.workload.rate_rps, tenants, config.workload.zipf_s),
+            arrival_rng: stream(id.seed, &[id.point, id.replication, 0]),
+            rng: stream(id.seed, &[id.point, id.replication, 1]),
+            next_arrival: None,
+            memory: MemoryModel {
+                resident_kib: mb_to_kib(mem.do_base_mb + bundle),
+                runtime_kib: mb_to_kib(mem.runtime_mb),
+            },
+            warmup: from,
+            duration: to,
+            arrivals_total: 0,
+            completions: 0,
+        };
+        sim.next_arrival = sim.draw_arrival(0);
+        sim
+    }
+
+    fn draw_arrival(&mut self, now: Nanos) -> Option<(Arrival, u64)> {
+        let a = self.arrivals.next(now, &mut self.arrival_rng)?;
+        (a.time < self.duration).then(|| (a, self.queue.reserve_seq()))
+    }
+
+    fn run(&mut self) {
+        loop {
+            let event_key = self.queue.peek_key();
+            let arrival_key = self.next_arrival.map(|(a, seq)| (a.time, seq));
+            // The earliest of arrival and event, by (time, sequence).
+            let next = match (arrival_key, event_key) {
+                (Some(a), Some(e)) => Some(if a < e { (a.0, true) } else { (e.0, false) }),
+                (Some(a), None) => Some((a.0, true)),
+                (None, Some(e)) => Some((e.0, false)),
+                (None, None) => None,
+            };
+            // Evictions due strictly before it go first.
+            if let Some(deadline) = self.expiry.peek_time() {
+                if next.is_none_or(|(t, _)| deadline < t) {
+                    self.fire_expiry();
+                    continue;
+                }
+            }
+            match next {
+                None => break,
+                Some((_, true)) => {
+                    if let Some((a, _)) = self.next_arrival {
+                        self.next_arrival = self.draw_arrival(a.time);
+                        self.on_arrival(a);
+                    }
+                }
+                Some((_, false)) => {
+                    if let Some(s) = self.queue.pop() {
+                        self.on_event(s.time, s.event);
+                    }
+                }
+            }
+        }
+    }
+
+    fn finish(mut self) -> RunOutcome {
+        self.pool.expire(Nanos::MAX);
+        self.metrics.memory_kib.finish();
+        self.metrics.resident.finish();
+        self.pool.instances.finish();
+        self.metrics.compute_instances = self.pool.instances.clone();
+        RunOutcome {
+            final_memory_kib: self.metrics.memory_kib.level(),
+            final_instances: self.pool.count(),
+            metrics: self.metrics,
+            arrivals: self.arrivals_total,
+            completions: self.completions,
+        }
+    }
+
+    #[inline]
+    fn in_window(&self, t: Nanos) -> bool {
+        t >= self.warmup && t < self.duration
+    }
+
+    fn on_arrival(&mut self, a: Arrival) {
+        let now = a.time;
+        let k = a.tenant;
+        self.arrivals_total += 1;
+        let mut cold = false;
+        if !self.dos[k as usize].is_resident() {
+            self.start(k, now);
+            cold = true;
+        }
+        if cold && self.in_window(now) {
+            self.metrics.cold_starts += 1;
+        }
+        let exec = self.config.query_exec.sample(&mut self.rng);
+        let d = &mut self.dos[k as usize];
+        d.ordinal = d.ordinal.saturating_add(1);
+        let ordinal = d.ordinal;
+        let ready = d.load == LoadState::Ready;
+        if d.status == Status::Starting && delegates_before_ready(self.arch) {
+            // The constructor must finish before the DO can delegate.
+            let at = d.started_at;
+            self.queue.push(
+                at,
+                Event::Dispatch {
+                    tenant: k,
+                    ordinal,
+                    arrival: now,
+                },
+            );
+        } else if ready || !delegates_before_ready(self.arch) {
+            // Local: run on the FIFO slot (traditional waits for its load,
+            // which the start made the slot's first occupant).
+            let begin = now.max(d.busy_until);
+            let done = begin + exec;
+            d.busy_until = done;
+            d.quiet_from = d.quiet_from.max(done);
+            let path = if ready { Path::Local } else { Path::Queued };
+            self.complete(now, done, path, ordinal);
+            self.arm_idle(k);
+        } else {
+            self.dispatch(k, ordinal, now, now);
+        }
+    }
+
+    /// Starts an evicted DO at `now`: plans its constructor and load.
+    fn start(&mut self, k: u32, now: Nanos) {
+        let plan = plan_start(self.variant, self.config, &mut self.rng);
+        let in_window = self.in_window(now);
+        let keeps_alive = self.config.durable_object.load_keeps_alive;
+        let d = &mut self.dos[k as usize];
+        d.status = Status::Starting;
+        d.load = LoadState::NotStarted;
+        d.epoch = d.epoch.wrapping_add(1);
+        d.ordinal = 0;
+        d.started_at = now + plan.isolate;
+        d.busy_until = d.started_at;
+        d.quiet_from = d.started_at;
+        let epoch = d.epoch;
+        self.queue
+            .push(d.started_at, Event::StartDone { tenant: k, epoch });
+        if let Some(load) = plan.load {
+            let end = d.started_at + load.duration;
+            if plan.blocking {
+                d.busy_until = end;
+            }
+            if plan.blocking || keeps_alive {
+                d.quiet_from = end;
+            }
+            self.queue.push(
+                end,
+                Event::LoadEnd {
+                    tenant: k,
+                    epoch,
+                    outcome: load.outcome,
+                    source: load.source,
+                },
+            );
+            if in_window {
+                match load.source {
+                    WasmSource::CacheHit => self.metrics.cache_hits += 1,
+                    WasmSource::R2 => self.metrics.r2_gets += 1,
+                    WasmSource::Bundle => {}
+                }
+            }
+        }
+        self.metrics.memory_kib.add(now, self.memory.resident_kib);
+        self.metrics.resident.add(now, 1);
+    }
+
+    /// Sends a request to the compute worker at `now`.
+    fn dispatch(&mut self, k: u32, ordinal: u32, arrival: Nanos, now: Nanos) {
+        let sent = self.pool.dispatch(now, &mut self.rng);
+        if sent.cold && self.in_window(arrival) {
+            self.metrics.compute_cold_starts += 1;
+        }
+        self.queue.push(sent.finish, Event::Release);
+        let d = &mut self.dos[k as usize];
+        d.quiet_from = d.quiet_from.max(sent.finish);
+        self.complete(arrival, sent.finish, Path::Delegated, ordinal);
+        self.arm_idle(k);
+    }
+
+    /// Records a request's latency: the client round trip plus its time at
+    /// the DO.
+    #[inline]
+    fn complete(&mut self, arrival: Nanos, done: Nanos, path: Path, ordinal: u32) {
+        self.completions += 1;
+        let rtt = self.config.network.client_rtt.sample(&mut self.rng);
+        if self.in_window(arrival) {
+            self.metrics.record(done - arrival + rtt, path, ordinal);
+        }
+    }
+
+    /// Draws the idle timeout of the DO's next idle period (which starts at
+    /// `quiet_from`) and makes sure an expiry entry fires by its deadline.
+    #[inline]
+    fn arm_idle(&mut self, k: u32) {
+        let timeout = self
+            .config
+            .durable_object
+            .idle_timeout
+            .sample(&mut self.rng);
+        let d = &mut self.dos[k as usize];
+        d.idle_deadline = d.quiet_from.saturating_add(timeout);
+        if d.idle_deadline < d.timer_at {
+            d.timer_at = d.idle_deadline;
+            self.expiry.push(d.idle_deadline, k);
+        }
+    }
+
+    fn fire_expiry(&mut self) {
+        let Some((deadline, k)) = self.expiry.pop() else {
+            return;
+        };
+        let d = &mut self.dos[k as usize];
+        if d.timer_at != deadline {
+            return; // stale: superseded by an earlier deadline
+        }
+        d.timer_at = crate::fleet::NO_TIMER;
+        if !d.is_resident() {
+            return;
+        }
+        if d.idle_deadline > deadline {
+            // A request postponed the deadline: re-arm (lazy).
+            d.timer_at = d.idle_deadline;
+            self.expiry.push(d.idle_deadline, k);
+            return;
+        }
+        self.evict(k, deadline);
+    }
+
+    fn evict(&mut self, k: u32, now: Nanos) {
+        let in_window = self.in_window(now);
+        let d = &mut self.dos[k as usize];
+        // Loads are counted by when they began, so that every load counted
+        // as started is counted once more by how it ended.
+        let load_in_window = d.started_at >= self.warmup && d.started_at < self.duration;
+        let mut freed = self.memory.resident_kib;
+        if d.holds_runtime() {
+            freed += self.memory.runtime_kib;
+        }
+        let aborted = d.load == LoadState::Loading || d.status == Status::Starting;
+        d.status = Status::Evicted;
+        d.load = LoadState::NotStarted;
+        d.epoch = d.epoch.wrapping_add(1);
+        d.timer_at = crate::fleet::NO_TIMER;
+        if in_window {
+            self.metrics.evictions += 1;
+        }
+        if aborted && load_in_window {
+            self.metrics.loads_aborted += 1;
+        }
+        self.metrics.memory_kib.sub(now, freed);
+        self.metrics.resident.sub(now, 1);
+    }
+
+    fn on_event(&mut self, now: Nanos, event: Event) {
+        match event {
+            Event::StartDone { tenant, epoch } => {
+                let in_window = self.in_window(now);
+                let d = &mut self.dos[tenant as usize];
+                if d.epoch != epoch {
+                    return;
+                }
+                d.status = Status::Running;
+                if self.arch != Architecture::Thin {
+                    d.load = LoadState::Loading;
+                    if in_window {
+                        self.metrics.loads_started += 1;
+                    }
+                    self.metrics.memory_kib.add(now, self.memory.runtime_kib);
+                }
+            }
+            Event::LoadEnd {
+                tenant,
+                epoch,
+                outcome,
+                source,
+            } => {
+                let d = &mut self.dos[tenant as usize];
+                if d.epoch != epoch {
+                    return;
+                }
+                let began = d.started_at;
+                let in_window = began >= self.warmup && began < self.duration;
+                match outcome {
+                    LoadOutcome::Ready => {
+                        d.load = LoadState::Ready;
+                        if in_window {
+                            self.metrics.record_load(now - began, source);
+                        }
+                    }
+                    LoadOutcome::Failed => {
+                        d.load = LoadState::Failed;
+                        if in_window {
+                            self.metrics.loads_failed += 1;
+                        }
+                        self.metrics.memory_kib.sub(now, self.memory.runtime_kib);
+                    }
+                }
+            }
+            Event::Dispatch {
+                tenant,
+                ordinal,
+                arrival,
+            } => self.dispatch(tenant, ordinal, arrival, now),
+            Event::Release => self.pool.release(now),
+        }
+    }
+}
