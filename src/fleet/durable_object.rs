@@ -8,6 +8,7 @@
 //! known to be doing ends by `quiet_from`; its idle period starts then and
 //! ends in eviction at `idle_deadline` unless a request comes first.
 
+use crate::architecture::WasmSource;
 use crate::time::Nanos;
 
 /// Whether the DO is in memory.
@@ -22,17 +23,17 @@ pub enum Status {
     Running,
 }
 
-/// Where the PGLite runtime is (MODEL.md section 5; lazy's finer states,
-/// `loading_from_cache` to `initializing`, are phases of `Loading`).
+/// Where the PGLite runtime is (MODEL.md section 5). Lazy's finer states
+/// (`loading_from_cache` to `initializing`) are phases of `Active` whose
+/// durations were drawn when the DO started; `ready` is `Active` once the
+/// clock passes `ready_at`, so reaching it needs no event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[repr(u8)]
 pub enum LoadState {
     /// No load begun (thin, or before the constructor finishes).
     NotStarted,
-    /// Loading: the runtime's memory is held.
-    Loading,
-    /// Loaded: queries run locally.
-    Ready,
+    /// Loading, or loaded once `now >= ready_at`: the runtime's memory is held.
+    Active,
     /// The load failed (lazy under a blocked embedder): delegate for the
     /// rest of this DO's life.
     Failed,
@@ -41,8 +42,10 @@ pub enum LoadState {
 /// One Durable Object's state.
 #[derive(Debug, Clone, Copy)]
 pub struct DoState {
-    /// When the constructor finishes (valid while `Starting`).
+    /// When the constructor finishes and the load begins.
     pub started_at: Nanos,
+    /// When the runtime is ready (`NEVER` if this life has no successful load).
+    pub ready_at: Nanos,
     /// When the local execution slot next falls free.
     pub busy_until: Nanos,
     /// When all known work (local, delegated, and the load if it keeps the
@@ -59,15 +62,21 @@ pub struct DoState {
     pub epoch: u32,
     pub status: Status,
     pub load: LoadState,
+    /// Where this life's WASM came from (for load-time statistics).
+    pub source: WasmSource,
 }
 
 /// `timer_at` value of a DO with no expiry entry.
 pub const NO_TIMER: Nanos = Nanos::MAX;
 
+/// `ready_at` of a DO whose runtime will not be ready in this life.
+pub const NEVER: Nanos = Nanos::MAX;
+
 impl Default for DoState {
     fn default() -> Self {
         Self {
             started_at: 0,
+            ready_at: NEVER,
             busy_until: 0,
             quiet_from: 0,
             idle_deadline: 0,
@@ -76,6 +85,7 @@ impl Default for DoState {
             epoch: 0,
             status: Status::Evicted,
             load: LoadState::NotStarted,
+            source: WasmSource::Bundle,
         }
     }
 }
@@ -90,7 +100,13 @@ impl DoState {
     /// Whether the PGLite runtime's memory is held.
     #[inline]
     pub fn holds_runtime(&self) -> bool {
-        matches!(self.load, LoadState::Loading | LoadState::Ready)
+        self.load == LoadState::Active
+    }
+
+    /// Whether queries can run locally at `now`.
+    #[inline]
+    pub fn is_ready(&self, now: Nanos) -> bool {
+        now >= self.ready_at
     }
 }
 
@@ -102,7 +118,7 @@ mod tests {
     fn state_is_compact() {
         // Tens of bytes per tenant: 10^8 tenants must fit in memory.
         assert!(
-            std::mem::size_of::<DoState>() <= 56,
+            std::mem::size_of::<DoState>() <= 64,
             "{}",
             std::mem::size_of::<DoState>()
         );

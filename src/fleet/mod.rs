@@ -6,5 +6,5 @@ mod durable_object;
 mod expiry;
 
 pub use compute_worker::{ComputePool, Dispatched};
-pub use durable_object::{DoState, LoadState, Status, NO_TIMER};
+pub use durable_object::{DoState, LoadState, Status, NEVER, NO_TIMER};
 pub use expiry::ExpiryQueue;

@@ -1,23 +1,26 @@
 //! The events of a run. Small and `Copy`: no allocation per event.
 
-use crate::architecture::{LoadOutcome, WasmSource};
 use crate::time::Nanos;
 
-/// Something that happens at a scheduled time.
+/// Something that happens at a scheduled time. Events about a DO carry its
+/// `epoch`: an event of an earlier life (the DO was evicted since) is stale
+/// and ignored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Event {
-    /// A DO's constructor finished (its background load begins). Stale if
-    /// `epoch` is not the DO's current one (it was evicted meanwhile).
-    StartDone { tenant: u32, epoch: u32 },
-    /// A DO's load finished, ready or failed.
-    LoadEnd {
+    /// A DO's constructor finished: its load begins, and the request that
+    /// started it (which arrived at `arrival`) is served.
+    StartDone {
         tenant: u32,
         epoch: u32,
-        outcome: LoadOutcome,
-        source: WasmSource,
+        arrival: Nanos,
     },
-    /// A request that waited for its DO's constructor is delegated now.
-    Dispatch {
+    /// A DO's load failed (lazy with the compile blocked): its runtime
+    /// memory is freed and it delegates from now on. A successful load
+    /// needs no event: the DO is ready once the clock passes `ready_at`.
+    LoadFailed { tenant: u32, epoch: u32 },
+    /// A request that arrived while its DO was starting, other than the one
+    /// that started it, is served now that the constructor is done.
+    AfterStart {
         tenant: u32,
         ordinal: u32,
         arrival: Nanos,

@@ -20,7 +20,7 @@ use crate::architecture::{
 };
 use crate::config::Config;
 use crate::engine::{stream, EventQueue, SimRng};
-use crate::fleet::{ComputePool, DoState, ExpiryQueue, LoadState, Status};
+use crate::fleet::{ComputePool, DoState, ExpiryQueue, LoadState, Status, NEVER, NO_TIMER};
 use crate::metrics::{Path, RunMetrics};
 use crate::time::Nanos;
 use crate::workload::{Arrival, ArrivalProcess, PoissonZipf};
@@ -73,7 +73,10 @@ pub fn simulate(config: &Config, variant: ArchitectureVariant, id: RunIdentity) 
 struct Simulation<'a> {
     config: &'a Config,
     variant: ArchitectureVariant,
-    arch: Architecture,
+    /// Requests wait for the load (traditional).
+    blocking: bool,
+    /// The architecture loads a runtime (all but thin).
+    has_load: bool,
     dos: Vec<DoState>,
     queue: EventQueue<Event>,
     expiry: ExpiryQueue,
@@ -103,7 +106,8 @@ impl<'a> Simulation<'a> {
         let mut sim = Simulation {
             config,
             variant,
-            arch: variant.architecture,
+            blocking: !delegates_before_ready(variant.architecture),
+            has_load: variant.architecture != Architecture::Thin,
             dos: vec![DoState::default(); tenants as usize],
             queue: EventQueue::new(),
             expiry: ExpiryQueue::new(),
@@ -190,46 +194,72 @@ impl<'a> Simulation<'a> {
         let now = a.time;
         let k = a.tenant;
         self.arrivals_total += 1;
-        let mut cold = false;
         if !self.dos[k as usize].is_resident() {
+            if self.in_window(now) {
+                self.metrics.cold_starts += 1;
+            }
             self.start(k, now);
-            cold = true;
+            if self.blocking {
+                // Traditional: the request waits on the slot for the
+                // constructor's load.
+                self.serve_locally(k, 1, now, now, Path::Queued);
+            }
+            // Otherwise the start's StartDone event serves it.
+            return;
         }
-        if cold && self.in_window(now) {
-            self.metrics.cold_starts += 1;
-        }
-        let exec = self.config.query_exec.sample(&mut self.rng);
         let d = &mut self.dos[k as usize];
         d.ordinal = d.ordinal.saturating_add(1);
         let ordinal = d.ordinal;
-        let ready = d.load == LoadState::Ready;
-        if d.status == Status::Starting && delegates_before_ready(self.arch) {
-            // The constructor must finish before the DO can delegate.
-            let at = d.started_at;
-            self.queue.push(
-                at,
-                Event::Dispatch {
-                    tenant: k,
-                    ordinal,
-                    arrival: now,
-                },
-            );
-        } else if ready || !delegates_before_ready(self.arch) {
-            // Local: run on the FIFO slot (traditional waits for its load,
-            // which the start made the slot's first occupant).
-            let begin = now.max(d.busy_until);
-            let done = begin + exec;
-            d.busy_until = done;
-            d.quiet_from = d.quiet_from.max(done);
-            let path = if ready { Path::Local } else { Path::Queued };
-            self.complete(now, done, path, ordinal);
-            self.arm_idle(k);
+        if d.status == Status::Starting {
+            if self.blocking {
+                // Traditional: queue on the slot behind the constructor.
+                self.serve_locally(k, ordinal, now, now, Path::Queued);
+            } else {
+                let at = d.started_at;
+                self.queue.push(
+                    at,
+                    Event::AfterStart {
+                        tenant: k,
+                        ordinal,
+                        arrival: now,
+                    },
+                );
+            }
         } else {
-            self.dispatch(k, ordinal, now, now);
+            self.serve(k, ordinal, now, now);
         }
     }
 
-    /// Starts an evicted DO at `now`: plans its constructor and load.
+    /// Serves a request at a running DO at `now`: locally if its runtime is
+    /// ready (or the architecture waits for it), at the compute worker
+    /// otherwise.
+    #[inline]
+    fn serve(&mut self, k: u32, ordinal: u32, arrival: Nanos, now: Nanos) {
+        let d = &self.dos[k as usize];
+        let waited = arrival < d.started_at;
+        if d.is_ready(now) {
+            let path = if waited { Path::Queued } else { Path::Local };
+            self.serve_locally(k, ordinal, arrival, now, path);
+        } else if self.blocking {
+            self.serve_locally(k, ordinal, arrival, now, Path::Queued);
+        } else {
+            self.dispatch(k, ordinal, arrival, now);
+        }
+    }
+
+    /// Runs a request on the DO's FIFO execution slot from `now` on.
+    #[inline]
+    fn serve_locally(&mut self, k: u32, ordinal: u32, arrival: Nanos, now: Nanos, path: Path) {
+        let exec = self.config.query_exec.sample(&mut self.rng);
+        let d = &mut self.dos[k as usize];
+        let done = now.max(d.busy_until) + exec;
+        d.busy_until = done;
+        d.quiet_from = d.quiet_from.max(done);
+        self.complete(arrival, done, path, ordinal);
+        self.arm_idle(k);
+    }
+
+    /// Starts an evicted DO at `now`: draws its constructor and load.
     fn start(&mut self, k: u32, now: Nanos) {
         let plan = plan_start(self.variant, self.config, &mut self.rng);
         let in_window = self.in_window(now);
@@ -238,30 +268,25 @@ impl<'a> Simulation<'a> {
         d.status = Status::Starting;
         d.load = LoadState::NotStarted;
         d.epoch = d.epoch.wrapping_add(1);
-        d.ordinal = 0;
+        d.ordinal = 1;
         d.started_at = now + plan.isolate;
+        d.ready_at = NEVER;
         d.busy_until = d.started_at;
         d.quiet_from = d.started_at;
         let epoch = d.epoch;
-        self.queue
-            .push(d.started_at, Event::StartDone { tenant: k, epoch });
         if let Some(load) = plan.load {
             let end = d.started_at + load.duration;
+            d.source = load.source;
+            match load.outcome {
+                LoadOutcome::Ready => d.ready_at = end,
+                LoadOutcome::Failed => self.queue.push(end, Event::LoadFailed { tenant: k, epoch }),
+            }
             if plan.blocking {
                 d.busy_until = end;
             }
             if plan.blocking || keeps_alive {
                 d.quiet_from = end;
             }
-            self.queue.push(
-                end,
-                Event::LoadEnd {
-                    tenant: k,
-                    epoch,
-                    outcome: load.outcome,
-                    source: load.source,
-                },
-            );
             if in_window {
                 match load.source {
                     WasmSource::CacheHit => self.metrics.cache_hits += 1,
@@ -270,6 +295,15 @@ impl<'a> Simulation<'a> {
                 }
             }
         }
+        let started_at = d.started_at;
+        self.queue.push(
+            started_at,
+            Event::StartDone {
+                tenant: k,
+                epoch,
+                arrival: now,
+            },
+        );
         self.metrics.memory_kib.add(now, self.memory.resident_kib);
         self.metrics.resident.add(now, 1);
     }
@@ -323,7 +357,7 @@ impl<'a> Simulation<'a> {
         if d.timer_at != deadline {
             return; // stale: superseded by an earlier deadline
         }
-        d.timer_at = crate::fleet::NO_TIMER;
+        d.timer_at = NO_TIMER;
         if !d.is_resident() {
             return;
         }
@@ -340,22 +374,36 @@ impl<'a> Simulation<'a> {
         let in_window = self.in_window(now);
         let d = &mut self.dos[k as usize];
         // Loads are counted by when they began, so that every load counted
-        // as started is counted once more by how it ended.
+        // as started is counted once more by how it ended; a successful one
+        // is classified here, at the end of its DO's life.
         let load_in_window = d.started_at >= self.warmup && d.started_at < self.duration;
         let mut freed = self.memory.resident_kib;
-        if d.holds_runtime() {
-            freed += self.memory.runtime_kib;
+        match d.load {
+            LoadState::Active => {
+                freed += self.memory.runtime_kib;
+                if load_in_window {
+                    if d.is_ready(now) {
+                        self.metrics
+                            .record_load(d.ready_at - d.started_at, d.source);
+                    } else {
+                        self.metrics.loads_aborted += 1;
+                    }
+                }
+            }
+            LoadState::NotStarted
+                if d.status == Status::Starting && self.has_load && load_in_window =>
+            {
+                self.metrics.loads_aborted += 1;
+            }
+            LoadState::NotStarted | LoadState::Failed => {}
         }
-        let aborted = d.load == LoadState::Loading || d.status == Status::Starting;
         d.status = Status::Evicted;
         d.load = LoadState::NotStarted;
+        d.ready_at = NEVER;
         d.epoch = d.epoch.wrapping_add(1);
-        d.timer_at = crate::fleet::NO_TIMER;
+        d.timer_at = NO_TIMER;
         if in_window {
             self.metrics.evictions += 1;
-        }
-        if aborted && load_in_window {
-            self.metrics.loads_aborted += 1;
         }
         self.metrics.memory_kib.sub(now, freed);
         self.metrics.resident.sub(now, 1);
@@ -363,54 +411,46 @@ impl<'a> Simulation<'a> {
 
     fn on_event(&mut self, now: Nanos, event: Event) {
         match event {
-            Event::StartDone { tenant, epoch } => {
-                let in_window = self.in_window(now);
-                let d = &mut self.dos[tenant as usize];
-                if d.epoch != epoch {
-                    return;
-                }
-                d.status = Status::Running;
-                if self.arch != Architecture::Thin {
-                    d.load = LoadState::Loading;
-                    if in_window {
-                        self.metrics.loads_started += 1;
-                    }
-                    self.metrics.memory_kib.add(now, self.memory.runtime_kib);
-                }
-            }
-            Event::LoadEnd {
+            Event::StartDone {
                 tenant,
                 epoch,
-                outcome,
-                source,
+                arrival,
             } => {
                 let d = &mut self.dos[tenant as usize];
                 if d.epoch != epoch {
                     return;
                 }
-                let began = d.started_at;
-                let in_window = began >= self.warmup && began < self.duration;
-                match outcome {
-                    LoadOutcome::Ready => {
-                        d.load = LoadState::Ready;
-                        if in_window {
-                            self.metrics.record_load(now - began, source);
-                        }
+                d.status = Status::Running;
+                if self.has_load {
+                    d.load = LoadState::Active;
+                    if self.in_window(now) {
+                        self.metrics.loads_started += 1;
                     }
-                    LoadOutcome::Failed => {
-                        d.load = LoadState::Failed;
-                        if in_window {
-                            self.metrics.loads_failed += 1;
-                        }
-                        self.metrics.memory_kib.sub(now, self.memory.runtime_kib);
-                    }
+                    self.metrics.memory_kib.add(now, self.memory.runtime_kib);
+                }
+                // The request that started the DO. A traditional DO queued
+                // it on its slot when it arrived.
+                if !self.blocking {
+                    self.serve(tenant, 1, arrival, now);
                 }
             }
-            Event::Dispatch {
+            Event::LoadFailed { tenant, epoch } => {
+                let d = &mut self.dos[tenant as usize];
+                if d.epoch != epoch {
+                    return;
+                }
+                d.load = LoadState::Failed;
+                let began = d.started_at;
+                if began >= self.warmup && began < self.duration {
+                    self.metrics.loads_failed += 1;
+                }
+                self.metrics.memory_kib.sub(now, self.memory.runtime_kib);
+            }
+            Event::AfterStart {
                 tenant,
                 ordinal,
                 arrival,
-            } => self.dispatch(tenant, ordinal, arrival, now),
+            } => self.serve(tenant, ordinal, arrival, now),
             Event::Release => self.pool.release(now),
         }
     }
