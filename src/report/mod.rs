@@ -6,4 +6,4 @@ mod table;
 
 pub use atomic::write_atomically;
 pub use csv_out::{summary_csv, write_summary};
-pub use table::{comparison_table, format_ms, ordinal_table, workload_line};
+pub use table::{comparison_table, format_mb, format_ms, ordinal_table, workload_line};

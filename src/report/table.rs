@@ -22,6 +22,19 @@ pub fn format_ms(ms: f64) -> String {
     }
 }
 
+/// Formats megabytes (MiB) for people: `512 MB`, `32.3 GB`, `4.10 TB`.
+pub fn format_mb(mb: f64) -> String {
+    if !mb.is_finite() {
+        "-".to_string()
+    } else if mb >= 1024.0 * 1024.0 {
+        format!("{:.2} TB", mb / (1024.0 * 1024.0))
+    } else if mb >= 1024.0 {
+        format!("{:.1} GB", mb / 1024.0)
+    } else {
+        format!("{mb:.0} MB")
+    }
+}
+
 fn markdown(header: &[String], rows: &[Vec<String>]) -> String {
     let cols = header.len();
     let width = |c: usize| {
@@ -135,9 +148,9 @@ pub fn comparison_table(results: &ExperimentResults, point: usize) -> String {
                 format_ms(mean(r, "latency_p99_ms")),
                 format!("{:.1}%", 100.0 * mean(r, "delegated_fraction")),
                 format!(
-                    "{:.0} / {:.0} MB",
-                    mean(r, "memory_mean_mb"),
-                    mean(r, "memory_peak_mb")
+                    "{} / {}",
+                    format_mb(mean(r, "memory_mean_mb")),
+                    format_mb(mean(r, "memory_peak_mb"))
                 ),
                 bundle.to_string(),
                 format!("{cold} / {hot} / {memory}"),
@@ -193,6 +206,8 @@ mod tests {
         assert_eq!(format_ms(512.0), "512 ms");
         assert_eq!(format_ms(1712.0), "1.71 s");
         assert_eq!(format_ms(f64::NAN), "-");
+        assert_eq!(format_mb(512.4), "512 MB");
+        assert_eq!(format_mb(33_041.0), "32.3 GB");
     }
 
     #[test]
