@@ -20,7 +20,7 @@ pub struct Cli {
     pub common: Common,
 }
 
-/// Options every run takes.
+/// Options every command takes.
 #[derive(Debug, Args, Clone)]
 pub struct Common {
     /// Override a config key: --set workload.tenants=1000 (repeatable).
@@ -38,7 +38,7 @@ pub struct Common {
 
 #[derive(Debug, Subcommand)]
 pub enum Sub {
-    /// Run an experiment file and write DIR/summary.csv.
+    /// Run an experiment file into an output directory.
     Run {
         /// The experiment (a TOML file; keys it does not set keep the
         /// embedded default's values).
@@ -46,8 +46,29 @@ pub enum Sub {
         /// Output directory (default: output/<file name without .toml>).
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
+        /// Replace results already in the output directory.
+        #[arg(long, conflicts_with = "resume")]
+        force: bool,
+        /// Complete an interrupted run: keep the runs already recorded.
+        #[arg(long)]
+        resume: bool,
+        /// Run only shard K of N (1-based); merge the shards with `dofleet merge`.
+        #[arg(long, value_name = "K/N")]
+        shard: Option<String>,
     },
-    /// Print the resolved configuration (every default explicit).
+    /// Merge shard directories of one experiment into one output directory.
+    Merge {
+        /// The shard directories.
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        /// Where to write the merged results.
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// Replace results already in the output directory.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Print the resolved experiment (every default explicit).
     Config {
         /// The experiment (default: the embedded model).
         file: Option<PathBuf>,

@@ -1,33 +1,51 @@
 //! Validated commands and what they do.
 
-use std::path::PathBuf;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::{bail, Context};
-use dofleet::config::{self, Config};
-use dofleet::experiment::{run_experiment, Experiment, ExperimentResults, RunOptions};
+use dofleet::experiment::{
+    merge_dirs, run_experiment, run_to_dir, Experiment, ExperimentResults, OutputOptions,
+    RunOptions, Shard,
+};
 use dofleet::report;
-use std::io::IsTerminal;
 
 use super::args::{Cli, Sub};
 
 /// A command, checked and ready to execute.
 #[derive(Debug)]
 pub enum Command {
-    /// Run an experiment; write its CSV when `out` is given.
-    Run {
-        name: String,
-        config: Box<Config>,
-        out: Option<PathBuf>,
+    /// Run the embedded default in memory and print its tables.
+    Default {
+        experiment: Box<Experiment>,
         options: RunOptions,
     },
-    /// Print a resolved configuration.
-    ShowConfig { config: Box<Config> },
+    /// Run an experiment into a directory.
+    Run {
+        file: PathBuf,
+        experiment: Box<Experiment>,
+        out: PathBuf,
+        options: RunOptions,
+        output: OutputOptions,
+    },
+    /// Merge shards.
+    Merge {
+        experiment: Box<Experiment>,
+        dirs: Vec<PathBuf>,
+        out: PathBuf,
+        force: bool,
+    },
+    /// Print a resolved experiment.
+    ShowConfig { experiment: Box<Experiment> },
 }
 
 impl Command {
     /// Turns parsed arguments into a command, loading and validating the
-    /// configuration.
+    /// experiment before anything runs.
     pub fn from_args(cli: Cli) -> anyhow::Result<Command> {
         let threads = match cli.common.threads {
             Some(0) => bail!("--threads must be at least 1"),
@@ -37,90 +55,164 @@ impl Command {
         let options = RunOptions {
             threads,
             progress: !cli.common.quiet && std::io::stderr().is_terminal(),
+            cancel: None,
         };
         let sets = &cli.common.sets;
         Ok(match cli.command {
-            None => {
-                let config = load(None, sets)?;
+            None => Command::Default {
+                experiment: Box::new(load(None, sets)?),
+                options,
+            },
+            Some(Sub::Run {
+                file,
+                out,
+                force,
+                resume,
+                shard,
+            }) => {
+                let shard = shard
+                    .map(|s| s.parse::<Shard>())
+                    .transpose()
+                    .map_err(|e| anyhow::anyhow!("--shard: {e}"))?;
+                let experiment = load(Some(&file), sets)?;
+                let out = out.unwrap_or_else(|| PathBuf::from("output").join(&experiment.name));
                 Command::Run {
-                    name: "default".into(),
-                    config: Box::new(config),
-                    out: None,
+                    file,
+                    experiment: Box::new(experiment),
+                    out,
                     options,
+                    output: OutputOptions {
+                        force,
+                        resume,
+                        shard,
+                    },
                 }
             }
-            Some(Sub::Run { file, out }) => {
-                let config = load(Some(&file), sets)?;
-                let name = file
-                    .file_stem()
-                    .and_then(|s| s.to_str())
-                    .context("the experiment file name is not valid UTF-8")?
-                    .to_string();
-                let out = out.unwrap_or_else(|| PathBuf::from("output").join(&name));
-                Command::Run {
-                    name,
-                    config: Box::new(config),
-                    out: Some(out),
-                    options,
+            Some(Sub::Merge { dirs, out, force }) => {
+                if !sets.is_empty() {
+                    bail!("merge takes no --set: the shards' config.toml defines the experiment");
+                }
+                let first = dirs
+                    .first()
+                    .context("merge needs at least one shard directory")?;
+                let experiment =
+                    load(Some(&first.join("config.toml")), &[]).with_context(|| {
+                        format!("{} is not a dofleet output directory", first.display())
+                    })?;
+                Command::Merge {
+                    experiment: Box::new(experiment),
+                    dirs,
+                    out,
+                    force,
                 }
             }
-            Some(Sub::Config { file }) => {
-                let config = load(file.as_deref(), sets)?;
-                Command::ShowConfig {
-                    config: Box::new(config),
-                }
-            }
+            Some(Sub::Config { file }) => Command::ShowConfig {
+                experiment: Box::new(load(file.as_deref(), sets)?),
+            },
         })
     }
 
     /// Does it.
-    pub fn execute(self) -> anyhow::Result<()> {
+    pub fn execute(self) -> anyhow::Result<ExitCode> {
         match self {
-            Command::Run {
-                name,
-                config,
-                out,
+            Command::Default {
+                experiment,
                 options,
             } => {
-                let experiment = Experiment::single(name, *config);
                 let started = Instant::now();
-                let results = run_experiment(&experiment, options)?;
-                let elapsed = started.elapsed().as_secs_f64();
+                let results = run_experiment(&experiment, &options)?;
                 print_tables(&experiment, &results);
-                println!(
-                    "\n{} simulated requests in {:.2} s ({:.1} M requests/s).",
-                    results.simulated_requests,
-                    elapsed,
-                    results.simulated_requests as f64 / elapsed.max(1e-9) / 1e6
-                );
-                if let Some(dir) = out {
-                    report::write_summary(&dir, &experiment, &results).with_context(|| {
-                        format!("could not write {}", dir.join("summary.csv").display())
-                    })?;
-                    println!("Wrote {}", dir.join("summary.csv").display());
-                }
-                Ok(())
+                print_speed(results.simulated_requests, started);
+                Ok(ExitCode::SUCCESS)
             }
-            Command::ShowConfig { config } => {
-                print!("{}", config.to_toml());
-                Ok(())
+            Command::Run {
+                file,
+                experiment,
+                out,
+                mut options,
+                output,
+            } => {
+                let cancel = Arc::new(AtomicBool::new(false));
+                install_ctrl_c(cancel.clone());
+                options.cancel = Some(cancel);
+                let started = Instant::now();
+                let done = run_to_dir(&experiment, &out, &options, output)?;
+                if done.interrupted {
+                    eprintln!(
+                        "Interrupted: {} runs recorded in {}. To complete them:\n  dofleet run {} --out {} --resume",
+                        done.ran + done.reused,
+                        out.display(),
+                        file.display(),
+                        out.display()
+                    );
+                    return Ok(ExitCode::from(130));
+                }
+                match &done.results {
+                    Some(results) => {
+                        if experiment.points.len() == 1 {
+                            print_tables(&experiment, results);
+                        }
+                        print_speed(done.simulated_now, started);
+                        println!("Wrote {}", out.join("summary.csv").display());
+                    }
+                    None => println!(
+                        "Shard done: {} runs in {}. Merge all shards with: dofleet merge DIR... --out DIR",
+                        done.ran + done.reused,
+                        out.display()
+                    ),
+                }
+                if done.reused > 0 {
+                    println!("({} runs were already recorded and reused.)", done.reused);
+                }
+                Ok(ExitCode::SUCCESS)
+            }
+            Command::Merge {
+                experiment,
+                dirs,
+                out,
+                force,
+            } => {
+                let results = merge_dirs(&experiment, &dirs, &out, force)?;
+                println!(
+                    "Merged {} shards ({} rows) into {}",
+                    dirs.len(),
+                    results.rows.len(),
+                    out.join("summary.csv").display()
+                );
+                Ok(ExitCode::SUCCESS)
+            }
+            Command::ShowConfig { experiment } => {
+                print!("{}", experiment.resolved);
+                Ok(ExitCode::SUCCESS)
             }
         }
     }
 }
 
-/// The embedded default, then the file if any, then the `--set` overrides.
-fn load(file: Option<&std::path::Path>, sets: &[String]) -> Result<Config, config::ConfigError> {
-    match file {
-        Some(path) => config::load_file(path, sets),
-        None => {
-            let mut layers = vec![config::default_layer()];
-            for s in sets {
-                layers.push(config::set_layer(s)?);
-            }
-            config::load(&layers)
+/// The first Ctrl-C stops starting runs (runs in progress finish and are
+/// recorded); a second one exits at once.
+fn install_ctrl_c(cancel: Arc<AtomicBool>) {
+    let _ = ctrlc::set_handler(move || {
+        if cancel.swap(true, Ordering::SeqCst) {
+            std::process::exit(130);
         }
-    }
+        eprintln!("\nStopping after the runs in progress (Ctrl-C again to quit now)...");
+    });
+}
+
+/// The experiment: the embedded default, then the file if any, then the
+/// `--set` overrides.
+fn load(file: Option<&Path>, sets: &[String]) -> anyhow::Result<Experiment> {
+    let spec = dofleet::config::load_experiment(file, sets)?;
+    Ok(Experiment::from_spec(spec))
+}
+
+fn print_speed(requests: u64, started: Instant) {
+    let elapsed = started.elapsed().as_secs_f64();
+    println!(
+        "\n{requests} simulated requests in {elapsed:.2} s ({:.1} M requests/s).",
+        requests as f64 / elapsed.max(1e-9) / 1e6
+    );
 }
 
 fn print_tables(experiment: &Experiment, results: &ExperimentResults) {

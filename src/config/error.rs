@@ -99,6 +99,13 @@ impl ConfigError {
         }
     }
 
+    /// The same error with `note` appended to its message (such as the
+    /// sweep point it was found at).
+    pub(crate) fn with_note(mut self, note: &str) -> ConfigError {
+        self.message.push_str(note);
+        self
+    }
+
     /// The layer the error comes from: a file path, the embedded model's
     /// name, or `--set KEY=VALUE`.
     ///

@@ -66,17 +66,46 @@ pub(crate) struct Assignment {
 
 /// Parses and checks layer number `layer`.
 pub(crate) fn read_layer(source: &Source, layer: usize) -> Result<Vec<Assignment>, ConfigError> {
+    read_layer_except(source, layer, &[])
+}
+
+/// Like [`read_layer`], but the top-level keys in `skip` (the experiment
+/// keys `extends`, `name`, `description`, `sweep`) are left to the caller:
+/// not read, not refused, and listed among the valid top-level keys.
+pub(crate) fn read_layer_except(
+    source: &Source,
+    layer: usize,
+    skip: &[&'static str],
+) -> Result<Vec<Assignment>, ConfigError> {
     let document = DeTable::parse(&source.text).map_err(|e| syntax_error(source, &e))?;
     let mut reader = Reader {
         source,
         layer,
+        skip,
         assignments: Vec::new(),
     };
     reader.table("", document.get_ref())?;
     Ok(reader.assignments)
 }
 
-fn syntax_error(source: &Source, error: &toml::de::Error) -> ConfigError {
+/// Reads one value of the leaf of kind `kind`; `key` is the dotted key
+/// errors name (`sweep.workload.zipf_s[1]`).
+pub(crate) fn read_leaf(
+    source: &Source,
+    key: &str,
+    kind: Kind,
+    value: &Value<'_>,
+) -> Result<Setting, ConfigError> {
+    let reader = Reader {
+        source,
+        layer: 0,
+        skip: &[],
+        assignments: Vec::new(),
+    };
+    reader.leaf(key, kind, value)
+}
+
+pub(crate) fn syntax_error(source: &Source, error: &toml::de::Error) -> ConfigError {
     let span = error.span().unwrap_or(0..0);
     let mut message = format!("invalid TOML: {}", error.message());
     if error.message().contains("string values must be quoted") {
@@ -88,6 +117,8 @@ fn syntax_error(source: &Source, error: &toml::de::Error) -> ConfigError {
 struct Reader<'a> {
     source: &'a Source,
     layer: usize,
+    /// Top-level keys read by the caller (experiment keys).
+    skip: &'a [&'static str],
     assignments: Vec<Assignment>,
 }
 
@@ -96,6 +127,9 @@ impl Reader<'_> {
     fn table(&mut self, prefix: &str, table: &DeTable<'_>) -> Result<(), ConfigError> {
         for (name, value) in entries_in_order(table) {
             let full = join(prefix, name.get_ref());
+            if prefix.is_empty() && self.skip.contains(&name.get_ref().as_ref()) {
+                continue;
+            }
             // A quoted key with a dot ("workload.tenants" = 1) is one key,
             // not a path: it matches no leaf.
             let is_path_segment = !name.get_ref().contains('.');
@@ -132,7 +166,10 @@ impl Reader<'_> {
         full: &str,
         span: &Range<usize>,
     ) -> ConfigError {
-        let names = names_in(prefix);
+        let mut names = names_in(prefix);
+        if prefix.is_empty() {
+            names.extend(self.skip.iter().copied());
+        }
         let message = if name.contains('.') {
             format!(
                 "unknown key `{}`: a quoted key is one key, not a dotted path; \
@@ -164,12 +201,7 @@ impl Reader<'_> {
         )
     }
 
-    fn leaf(
-        &self,
-        key: &'static str,
-        kind: Kind,
-        value: &Value<'_>,
-    ) -> Result<Setting, ConfigError> {
+    fn leaf(&self, key: &str, kind: Kind, value: &Value<'_>) -> Result<Setting, ConfigError> {
         let source = self.source;
         Ok(match kind {
             Kind::Integer { min, max } => Setting::Integer(integer(source, key, value, min, max)?),

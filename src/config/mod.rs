@@ -9,16 +9,22 @@
 //! last. Every error is a [`ConfigError`] naming the layer, the 1-based line
 //! and column, the full dotted key, what was expected and what was found.
 //!
+//! Experiment files add `name`, `description`, `extends` and a `[sweep]`
+//! grid on top: [`load_experiment`] (see `experiment_file.rs`).
+//!
 //! Invariants: the first layer in practice is the complete embedded default
 //! ([`default_layer`]); loading never panics, whatever the input text.
 
 mod duration_spec;
 mod error;
+mod experiment_file;
 mod layer;
 mod model;
+mod range;
 mod resolve;
 mod scalar;
 mod schema;
+mod sweep;
 mod to_toml;
 
 #[cfg(test)]
@@ -28,8 +34,12 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 pub use error::{ConfigError, ErrorKind};
+pub use experiment_file::{
+    load_experiment, ExperimentSpec, SweepPoint, EXPERIMENT_KEYS, MAX_SWEEP_POINTS,
+};
 pub use model::*;
 pub use schema::{is_known_key, known_keys, nearest_known_key};
+pub use sweep::SweptValue;
 
 /// The default model, `models/cloudflare.toml`, compiled into the binary.
 pub const DEFAULT_MODEL: &str = include_str!("../../models/cloudflare.toml");

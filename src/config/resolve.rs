@@ -19,7 +19,7 @@ use crate::dist::Dist;
 use crate::time::{format_duration, Nanos};
 
 /// The leaf settings of all layers so far, the latest winning.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub(crate) struct Merged {
     settings: BTreeMap<&'static str, (Setting, Origin)>,
 }

@@ -70,7 +70,7 @@ pub(crate) fn invalid(
 }
 
 /// The value of a TOML integer, if it is one (any size TOML allows).
-fn integer_of(value: &DeValue<'_>) -> Option<i128> {
+pub(crate) fn integer_of(value: &DeValue<'_>) -> Option<i128> {
     let DeValue::Integer(i) = value else {
         return None;
     };

@@ -120,7 +120,7 @@ fn section(out: &mut String, name: &str) {
 }
 
 /// A duration string that parses back to exactly `ns`.
-fn exact_duration(ns: Nanos) -> String {
+pub(crate) fn exact_duration(ns: Nanos) -> String {
     let short = format_duration(ns);
     if parse_duration(&short) == Ok(ns) {
         short
@@ -135,7 +135,7 @@ fn duration(ns: Nanos) -> String {
 
 /// A float as TOML, parsing back to the same bits (values are finite after
 /// validation; the non-finite arms keep the output valid TOML regardless).
-fn float(x: f64) -> String {
+pub(crate) fn float(x: f64) -> String {
     if x.is_nan() {
         "nan".to_string()
     } else if x.is_infinite() {

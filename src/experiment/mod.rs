@@ -1,15 +1,23 @@
-//! Experiments: the runs a configuration asks for, run in parallel, and
-//! their results gathered per (sweep point, architecture).
+//! Experiments: the runs a configuration asks for, run in parallel, saved
+//! as records, and gathered per (sweep point, architecture).
 //!
 //! Invariant: results are identical, to the byte once written, whatever the
-//! number of threads: each run is single-threaded and seeded by its identity
-//! alone, and results are put back in run order before anything is
-//! aggregated.
+//! number of threads, interruptions or shards: each run is single-threaded
+//! and seeded by its identity alone, and aggregates are computed from the
+//! set of run records in canonical order.
 
+mod manifest;
+mod output;
 mod plan;
+mod record;
 mod results;
 mod runner;
+mod shard;
 
+pub use manifest::{Machine, Manifest};
+pub use output::{merge_dirs, run_to_dir, DirOutcome, OutputError, OutputOptions};
 pub use plan::{Experiment, Point, RunSpec};
+pub use record::{record_name, RecordError, RunRecord};
 pub use results::{ExperimentResults, ResultRow, Stat};
-pub use runner::{run_experiment, RunOptions};
+pub use runner::{run_experiment, run_runs, RunError, RunOptions};
+pub use shard::Shard;

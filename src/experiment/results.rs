@@ -4,10 +4,9 @@
 
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
-use super::{Experiment, RunSpec};
+use super::{Experiment, RunRecord};
 use crate::config::ArchitectureVariant;
-use crate::metrics::{LatencyHistogram, RunMetrics, RunSummary, METRICS};
-use crate::simulation::RunOutcome;
+use crate::metrics::{LatencyHistogram, RunSummary, METRICS};
 
 /// A metric's mean over replications and the half-width of its 95%
 /// confidence interval (Student's t; NaN with one replication).
@@ -66,8 +65,6 @@ pub struct ResultRow {
     pub stats: Vec<Stat>,
     /// Latency of every request of every replication.
     pub latency: LatencyHistogram,
-    /// The first replication's full metrics (for tables and charts).
-    pub first_run: RunMetrics,
 }
 
 impl ResultRow {
@@ -89,28 +86,31 @@ pub struct ExperimentResults {
 }
 
 impl ExperimentResults {
-    /// Groups run outcomes (in run order) into rows.
-    pub fn gather(experiment: &Experiment, outcomes: Vec<(RunSpec, RunOutcome)>) -> Self {
+    /// Groups run records into rows. Records may come in any order; they
+    /// are put in canonical run order first, so the result depends only on
+    /// the set of records.
+    pub fn gather(experiment: &Experiment, records: &[RunRecord]) -> Self {
+        let mut sorted: Vec<&RunRecord> = records.iter().collect();
+        sorted.sort_by_key(|r| r.spec);
         let mut rows: Vec<ResultRow> = Vec::new();
         let mut simulated_requests = 0;
-        for (run, outcome) in outcomes {
-            simulated_requests += outcome.arrivals;
+        for record in sorted {
+            let run = record.spec;
+            simulated_requests += record.arrivals;
             let (config, variant) = experiment.resolve(run);
-            let summary = RunSummary::of(&outcome.metrics);
             match rows.last_mut() {
                 Some(row) if row.point == run.point && row.variant == variant => {
-                    row.latency.merge(&outcome.metrics.latency);
-                    row.runs.push(summary);
+                    row.latency.merge(&record.latency);
+                    row.runs.push(record.summary.clone());
                 }
                 _ => rows.push(ResultRow {
                     point: run.point,
                     variant,
                     label: variant.label(config.platform_runtime_wasm_compile),
                     policy: "none".to_string(),
-                    runs: vec![summary],
+                    runs: vec![record.summary.clone()],
                     stats: Vec::new(),
-                    latency: outcome.metrics.latency.clone(),
-                    first_run: outcome.metrics,
+                    latency: record.latency.clone(),
                 }),
             }
         }

@@ -1,21 +1,30 @@
-//! Running an experiment's runs on a rayon pool, with a progress bar.
+//! Running runs on a rayon pool, with a progress bar and cancellation.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 
-use super::{Experiment, ExperimentResults, RunSpec};
-use crate::simulation::{simulate, RunOutcome};
+use super::{Experiment, ExperimentResults, RunRecord, RunSpec};
+use crate::metrics::RunSummary;
+use crate::simulation::simulate;
 
 /// How to run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct RunOptions {
     /// Worker threads (0: one per core).
     pub threads: usize,
-    /// Show a progress bar on stderr (only drawn when it is a terminal).
+    /// Show a progress bar on stderr (the caller decides: a terminal and not
+    /// `--quiet`).
     pub progress: bool,
+    /// Set (by a Ctrl-C handler) to stop starting new runs; runs in progress
+    /// finish and are kept.
+    pub cancel: Option<Arc<AtomicBool>>,
 }
 
-/// Why an experiment could not run.
+/// Why runs could not be run.
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
     #[error("could not start {threads} worker threads: {source}")]
@@ -23,14 +32,20 @@ pub enum RunError {
         threads: usize,
         source: rayon::ThreadPoolBuildError,
     },
+    #[error("{0}")]
+    Save(String),
 }
 
-/// Runs every run of the experiment and gathers the results.
-pub fn run_experiment(
+/// Runs `runs` of `experiment` in parallel; `on_done` is called with each
+/// finished run's record (to save it) as soon as it finishes. Returns the
+/// records of the runs that ran, in the order of `runs`; runs skipped after
+/// cancellation are missing.
+pub fn run_runs(
     experiment: &Experiment,
-    options: RunOptions,
-) -> Result<ExperimentResults, RunError> {
-    let runs = experiment.runs();
+    runs: &[RunSpec],
+    options: &RunOptions,
+    on_done: impl Fn(&RunRecord) -> Result<(), String> + Sync,
+) -> Result<Vec<RunRecord>, RunError> {
     let bar = progress_bar(runs.len() as u64, options.progress);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(options.threads)
@@ -39,19 +54,59 @@ pub fn run_experiment(
             threads: options.threads,
             source,
         })?;
-    // `collect` on an indexed parallel iterator keeps run order.
-    let outcomes: Vec<(RunSpec, RunOutcome)> = pool.install(|| {
+    let started = Instant::now();
+    let simulated = AtomicU64::new(0);
+    let first_error: Mutex<Option<String>> = Mutex::new(None);
+    let cancelled = || {
+        options
+            .cancel
+            .as_ref()
+            .is_some_and(|c| c.load(Ordering::SeqCst))
+    };
+    // `collect` on an indexed parallel iterator keeps the order of `runs`.
+    let records: Vec<Option<RunRecord>> = pool.install(|| {
         runs.par_iter()
             .map(|&run| {
+                if cancelled() || first_error.lock().map(|e| e.is_some()).unwrap_or(true) {
+                    return None;
+                }
                 let (config, variant) = experiment.resolve(run);
                 let outcome = simulate(config, variant, experiment.identity(run));
+                let record = RunRecord {
+                    spec: run,
+                    arrivals: outcome.arrivals,
+                    summary: RunSummary::of(&outcome.metrics),
+                    latency: outcome.metrics.latency,
+                };
+                if let Err(e) = on_done(&record) {
+                    if let Ok(mut slot) = first_error.lock() {
+                        slot.get_or_insert(e);
+                    }
+                    return None;
+                }
+                let total =
+                    simulated.fetch_add(record.arrivals, Ordering::Relaxed) + record.arrivals;
+                let rate = total as f64 / started.elapsed().as_secs_f64().max(1e-9);
+                bar.set_message(format!("{:.1} M simulated requests/s", rate / 1e6));
                 bar.inc(1);
-                (run, outcome)
+                Some(record)
             })
             .collect()
     });
     bar.finish_and_clear();
-    Ok(ExperimentResults::gather(experiment, outcomes))
+    if let Some(e) = first_error.into_inner().ok().flatten() {
+        return Err(RunError::Save(e));
+    }
+    Ok(records.into_iter().flatten().collect())
+}
+
+/// Runs every run of the experiment in memory and gathers the results.
+pub fn run_experiment(
+    experiment: &Experiment,
+    options: &RunOptions,
+) -> Result<ExperimentResults, RunError> {
+    let records = run_runs(experiment, &experiment.runs(), options, |_| Ok(()))?;
+    Ok(ExperimentResults::gather(experiment, &records))
 }
 
 fn progress_bar(len: u64, show: bool) -> ProgressBar {
@@ -62,7 +117,7 @@ fn progress_bar(len: u64, show: bool) -> ProgressBar {
     };
     let bar = ProgressBar::with_draw_target(Some(len), target);
     if let Ok(style) = ProgressStyle::with_template(
-        "{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} runs, ETA {eta}",
+        "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} runs, {msg}, ETA {eta}",
     ) {
         bar.set_style(style);
     }

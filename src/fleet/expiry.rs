@@ -36,6 +36,12 @@ impl ExpiryQueue {
         self.heap.peek().map(|Reverse((t, _))| *t)
     }
 
+    /// The earliest entry.
+    #[inline]
+    pub fn peek(&self) -> Option<(Nanos, u32)> {
+        self.heap.peek().map(|Reverse(e)| *e)
+    }
+
     /// Removes the earliest entry.
     #[inline]
     pub fn pop(&mut self) -> Option<(Nanos, u32)> {

@@ -93,6 +93,12 @@ impl LatencyHistogram {
             .collect()
     }
 
+    /// Wraps a histogram (one read back from a record).
+    pub fn from_inner(mut hist: Histogram<u64>) -> Self {
+        hist.auto(true);
+        Self { hist }
+    }
+
     /// The underlying histogram.
     pub fn inner(&self) -> &Histogram<u64> {
         &self.hist

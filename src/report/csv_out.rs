@@ -1,17 +1,24 @@
-//! `summary.csv`: one row per (sweep point, architecture, policy set).
+//! The CSV files of an output directory.
 //!
-//! Columns: `architecture`, `policy`, `runtime_wasm_compile`, one column per
-//! swept key (its dotted path), `replications`, then every metric of
-//! [`METRICS`] (the mean over replications), each followed by its `_ci95`
-//! half-width when the experiment has more than one replication. Numbers are
-//! written in Rust's shortest round-trip form, so equal results give equal
-//! bytes on every machine; a metric without samples is an empty field.
+//! - `summary.csv`: one row per (sweep point, architecture, policy set):
+//!   `architecture`, `policy`, `runtime_wasm_compile`, one column per swept
+//!   key (its dotted path), `replications`, then every metric of
+//!   [`METRICS`] (the mean over replications), each followed by its `_ci95`
+//!   half-width when the experiment has more than one replication.
+//! - `runs.csv`: one row per run, the same identifying columns plus
+//!   `replication`, then every metric's value.
+//! - `latency_cdf.csv`: per (point, architecture), the latency at quantiles
+//!   from 0 to 1 of all its replications' requests merged (exact merge).
+//!
+//! Numbers are written in Rust's shortest round-trip form, so equal results
+//! give equal bytes on every machine; a metric without samples is an empty
+//! field.
 
 use std::io;
 use std::path::Path;
 
 use super::write_atomically;
-use crate::experiment::{Experiment, ExperimentResults};
+use crate::experiment::{Experiment, ExperimentResults, ResultRow};
 use crate::metrics::METRICS;
 
 fn number(x: f64) -> String {
@@ -22,23 +29,50 @@ fn number(x: f64) -> String {
     }
 }
 
+fn swept_keys(experiment: &Experiment) -> Vec<String> {
+    experiment
+        .points
+        .first()
+        .map(|p| p.swept.iter().map(|(k, _)| k.clone()).collect())
+        .unwrap_or_default()
+}
+
+fn id_header(experiment: &Experiment) -> Vec<String> {
+    let mut header: Vec<String> = ["architecture", "policy", "runtime_wasm_compile"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    header.extend(swept_keys(experiment));
+    header
+}
+
+fn id_cells(experiment: &Experiment, row: &ResultRow) -> Vec<String> {
+    let mut cells = vec![
+        row.variant.architecture.name().to_string(),
+        row.policy.clone(),
+        row.variant.runtime_wasm_compile.name().to_string(),
+    ];
+    cells.extend(
+        experiment.points[row.point]
+            .swept
+            .iter()
+            .map(|(_, v)| v.clone()),
+    );
+    cells
+}
+
+fn finish(w: csv::Writer<Vec<u8>>) -> Result<Vec<u8>, csv::Error> {
+    w.into_inner().map_err(|e| csv::Error::from(e.into_error()))
+}
+
 /// The contents of `summary.csv`.
 pub fn summary_csv(
     experiment: &Experiment,
     results: &ExperimentResults,
 ) -> Result<Vec<u8>, csv::Error> {
-    let swept: Vec<String> = experiment
-        .points
-        .first()
-        .map(|p| p.swept.iter().map(|(k, _)| k.clone()).collect())
-        .unwrap_or_default();
     let with_ci = experiment.points.iter().any(|p| p.config.replications > 1);
     let mut w = csv::Writer::from_writer(Vec::new());
-    let mut header: Vec<String> = ["architecture", "policy", "runtime_wasm_compile"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-    header.extend(swept.iter().cloned());
+    let mut header = id_header(experiment);
     header.push("replications".into());
     for m in METRICS {
         header.push(m.name.to_string());
@@ -48,13 +82,7 @@ pub fn summary_csv(
     }
     w.write_record(&header)?;
     for row in &results.rows {
-        let point = &experiment.points[row.point];
-        let mut record = vec![
-            row.variant.architecture.name().to_string(),
-            row.policy.clone(),
-            row.variant.runtime_wasm_compile.name().to_string(),
-        ];
-        record.extend(point.swept.iter().map(|(_, v)| v.clone()));
+        let mut record = id_cells(experiment, row);
         record.push(row.runs.len().to_string());
         for s in &row.stats {
             record.push(number(s.mean));
@@ -64,15 +92,81 @@ pub fn summary_csv(
         }
         w.write_record(&record)?;
     }
-    w.into_inner().map_err(|e| csv::Error::from(e.into_error()))
+    finish(w)
 }
 
-/// Writes `DIR/summary.csv` atomically.
-pub fn write_summary(
+/// The contents of `runs.csv`.
+pub fn runs_csv(
+    experiment: &Experiment,
+    results: &ExperimentResults,
+) -> Result<Vec<u8>, csv::Error> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut header = id_header(experiment);
+    header.push("replication".into());
+    header.extend(METRICS.iter().map(|m| m.name.to_string()));
+    w.write_record(&header)?;
+    for row in &results.rows {
+        for (replication, run) in row.runs.iter().enumerate() {
+            let mut record = id_cells(experiment, row);
+            record.push(replication.to_string());
+            record.extend(run.values.iter().map(|&v| number(v)));
+            w.write_record(&record)?;
+        }
+    }
+    finish(w)
+}
+
+/// The quantiles of `latency_cdf.csv`: every percent, then finer in the tail.
+pub fn cdf_quantiles() -> Vec<f64> {
+    let mut q: Vec<f64> = (0..=99).map(|i| f64::from(i) / 100.0).collect();
+    q.extend((1..=9).map(|i| 0.99 + f64::from(i) / 1000.0));
+    q.extend((1..=9).map(|i| 0.999 + f64::from(i) / 10_000.0));
+    q.push(1.0);
+    q
+}
+
+/// The contents of `latency_cdf.csv`.
+pub fn cdf_csv(
+    experiment: &Experiment,
+    results: &ExperimentResults,
+) -> Result<Vec<u8>, csv::Error> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut header = id_header(experiment);
+    header.extend(["quantile".to_string(), "latency_ms".to_string()]);
+    w.write_record(&header)?;
+    let quantiles = cdf_quantiles();
+    for row in &results.rows {
+        if row.latency.count() == 0 {
+            continue;
+        }
+        for &q in &quantiles {
+            let mut record = id_cells(experiment, row);
+            record.push(number(q));
+            record.push(number(row.latency.quantile_ms(q)));
+            w.write_record(&record)?;
+        }
+    }
+    finish(w)
+}
+
+/// A function producing one CSV file's bytes.
+type CsvMaker = fn(&Experiment, &ExperimentResults) -> Result<Vec<u8>, csv::Error>;
+
+/// Writes `summary.csv`, `runs.csv` and `latency_cdf.csv` into `dir`,
+/// each atomically.
+pub fn write_results(
     dir: &Path,
     experiment: &Experiment,
     results: &ExperimentResults,
 ) -> io::Result<()> {
-    let bytes = summary_csv(experiment, results).map_err(io::Error::other)?;
-    write_atomically(&dir.join("summary.csv"), &bytes)
+    let files: [(&str, CsvMaker); 3] = [
+        ("summary.csv", summary_csv),
+        ("runs.csv", runs_csv),
+        ("latency_cdf.csv", cdf_csv),
+    ];
+    for (name, make) in files {
+        let bytes = make(experiment, results).map_err(io::Error::other)?;
+        write_atomically(&dir.join(name), &bytes)?;
+    }
+    Ok(())
 }

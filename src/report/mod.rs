@@ -5,5 +5,5 @@ mod csv_out;
 mod table;
 
 pub use atomic::write_atomically;
-pub use csv_out::{summary_csv, write_summary};
+pub use csv_out::{cdf_csv, cdf_quantiles, runs_csv, summary_csv, write_results};
 pub use table::{comparison_table, format_mb, format_ms, ordinal_table, workload_line};

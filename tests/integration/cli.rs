@@ -122,8 +122,13 @@ fn config_prints_a_resolved_configuration_that_loads_again() {
 
 #[test]
 fn every_metric_column_is_documented() {
-    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/model.md")).unwrap();
+    let doc =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/model.md")).unwrap();
     for m in dofleet::metrics::METRICS {
-        assert!(doc.contains(&format!("| `{}` |", m.name)), "docs/model.md does not document {}", m.name);
+        assert!(
+            doc.contains(&format!("| `{}` |", m.name)),
+            "docs/model.md does not document {}",
+            m.name
+        );
     }
 }

@@ -14,14 +14,11 @@ fn summary(sets: &[&str], threads: usize) -> Vec<u8> {
     ];
     all.extend_from_slice(sets);
     let experiment = Experiment::single("determinism", config_with(&all));
-    let results = run_experiment(
-        &experiment,
-        RunOptions {
-            threads,
-            progress: false,
-        },
-    )
-    .unwrap();
+    let options = RunOptions {
+        threads,
+        ..RunOptions::default()
+    };
+    let results = run_experiment(&experiment, &options).unwrap();
     summary_csv(&experiment, &results).unwrap()
 }
 

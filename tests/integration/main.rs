@@ -9,4 +9,5 @@ mod closed_forms;
 mod common;
 mod determinism;
 mod invariants;
+mod output_dirs;
 mod seed_tables;

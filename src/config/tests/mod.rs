@@ -3,6 +3,9 @@
 //! source, line, column and key; [`props`]: no input makes loading panic).
 
 mod errors;
+mod experiment_errors;
+mod experiment_props;
+mod experiments;
 mod props;
 
 use std::path::Path;

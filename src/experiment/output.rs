@@ -1,0 +1,398 @@
+//! Output directories: running an experiment into one (fresh, forced,
+//! resumed, or as a shard), and merging shards.
+//!
+//! A directory holds `config.toml` (the resolved experiment), `manifest.toml`,
+//! `runs/` (one record per finished run) and, once every run is there, the
+//! aggregate CSVs. Aggregates are computed from the records alone, in
+//! canonical order, so any way of producing the same set of records
+//! (threads, interruptions, shards) writes the same aggregate bytes.
+//! Existing results are never overwritten without `force`.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use super::manifest::{git_commit, unix_now, Machine, Manifest};
+use super::record::{record_name, RecordError};
+use super::runner::{run_runs, RunError, RunOptions};
+use super::{Experiment, ExperimentResults, RunRecord, RunSpec, Shard};
+use crate::report::{write_atomically, write_results};
+
+/// How to treat the output directory.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct OutputOptions {
+    /// Replace existing results.
+    pub force: bool,
+    /// Keep the runs already recorded and run only the missing ones.
+    pub resume: bool,
+    /// Run only this shard's runs.
+    pub shard: Option<Shard>,
+}
+
+/// What running into a directory did.
+#[derive(Debug)]
+pub struct DirOutcome {
+    /// The aggregated results, when every run is recorded (not for a shard).
+    pub results: Option<ExperimentResults>,
+    /// Runs run now, and runs found already recorded.
+    pub ran: usize,
+    /// Requests simulated by the runs run now.
+    pub simulated_now: u64,
+    pub reused: usize,
+    /// Whether a cancellation stopped it before every run was done.
+    pub interrupted: bool,
+}
+
+/// Why an output directory could not be produced.
+#[derive(Debug, thiserror::Error)]
+pub enum OutputError {
+    #[error("{dir} already holds results ({what}); use --resume to complete them or --force to replace them")]
+    Exists { dir: PathBuf, what: String },
+    #[error("--force and --resume exclude each other")]
+    ForceAndResume,
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Record(#[from] RecordError),
+    #[error(transparent)]
+    Run(#[from] RunError),
+    #[error("{0}")]
+    Merge(String),
+}
+
+fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> OutputError + '_ {
+    move |source| OutputError::Io {
+        path: path.to_owned(),
+        source,
+    }
+}
+
+/// The record files in `dir/runs/`, sorted by name.
+fn record_files(dir: &Path) -> Result<Vec<PathBuf>, OutputError> {
+    let runs = dir.join("runs");
+    if !runs.is_dir() {
+        return Ok(Vec::new());
+    }
+    let mut files = Vec::new();
+    for entry in fs::read_dir(&runs).map_err(io_err(&runs))? {
+        let path = entry.map_err(io_err(&runs))?.path();
+        if path.extension().is_some_and(|e| e == "run") {
+            files.push(path);
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+const AGGREGATES: [&str; 5] = [
+    "summary.csv",
+    "runs.csv",
+    "latency_cdf.csv",
+    "manifest.toml",
+    "config.toml",
+];
+
+/// Readies `dir` and returns the records to keep (when resuming).
+fn prepare(
+    dir: &Path,
+    experiment: &Experiment,
+    options: OutputOptions,
+) -> Result<Vec<RunRecord>, OutputError> {
+    if options.force && options.resume {
+        return Err(OutputError::ForceAndResume);
+    }
+    let files = record_files(dir)?;
+    let has_results = !files.is_empty() || AGGREGATES.iter().any(|f| dir.join(f).exists());
+    if !has_results {
+        return Ok(Vec::new());
+    }
+    if options.force {
+        for f in AGGREGATES {
+            let p = dir.join(f);
+            if p.exists() {
+                fs::remove_file(&p).map_err(io_err(&p))?;
+            }
+        }
+        for p in files {
+            fs::remove_file(&p).map_err(io_err(&p))?;
+        }
+        return Ok(Vec::new());
+    }
+    if !options.resume {
+        let what = match fs::read_to_string(dir.join("manifest.toml"))
+            .ok()
+            .and_then(|t| toml::from_str::<Manifest>(&t).ok())
+        {
+            Some(m) => format!(
+                "experiment {:?}, {} of {} runs, {}",
+                m.experiment, m.runs_present, m.runs_total, m.status
+            ),
+            None => format!("{} run records", files.len()),
+        };
+        return Err(OutputError::Exists {
+            dir: dir.to_owned(),
+            what,
+        });
+    }
+    let fingerprint = experiment.fingerprint();
+    let mut kept = Vec::new();
+    for path in files {
+        let record = RunRecord::load(&path, fingerprint)?;
+        if experiment.contains(record.spec) {
+            kept.push(record);
+        }
+    }
+    Ok(kept)
+}
+
+fn write_manifest(
+    dir: &Path,
+    experiment: &Experiment,
+    status: &str,
+    shard: Option<Shard>,
+    present: usize,
+    threads: usize,
+    wall: f64,
+) -> Result<(), OutputError> {
+    let manifest = Manifest {
+        dofleet_version: env!("CARGO_PKG_VERSION").into(),
+        git_commit: git_commit().into(),
+        experiment: experiment.name.clone(),
+        fingerprint: format!("{:016x}", experiment.fingerprint()),
+        seed: experiment.points.first().map_or(0, |p| p.config.seed),
+        status: status.into(),
+        shard: shard.map(|s| s.to_string()).unwrap_or_default(),
+        runs_total: experiment.runs().len(),
+        runs_present: present,
+        threads: if threads == 0 {
+            rayon::current_num_threads()
+        } else {
+            threads
+        },
+        wall_time_s: wall,
+        written_unix_s: unix_now(),
+        machine: Machine::this(),
+    };
+    let text =
+        toml::to_string(&manifest).map_err(|e| OutputError::Merge(format!("manifest: {e}")))?;
+    let path = dir.join("manifest.toml");
+    write_atomically(&path, text.as_bytes()).map_err(io_err(&path))
+}
+
+/// Reads every record of `dir`, checking the fingerprint.
+fn load_records(dir: &Path, fingerprint: u64) -> Result<Vec<RunRecord>, OutputError> {
+    record_files(dir)?
+        .iter()
+        .map(|p| RunRecord::load(p, fingerprint).map_err(OutputError::from))
+        .collect()
+}
+
+/// Runs an experiment into `dir`.
+pub fn run_to_dir(
+    experiment: &Experiment,
+    dir: &Path,
+    run_options: &RunOptions,
+    options: OutputOptions,
+) -> Result<DirOutcome, OutputError> {
+    let started = Instant::now();
+    let kept = prepare(dir, experiment, options)?;
+    fs::create_dir_all(dir.join("runs")).map_err(io_err(dir))?;
+    let config_path = dir.join("config.toml");
+    write_atomically(&config_path, experiment.resolved.as_bytes()).map_err(io_err(&config_path))?;
+    let all = experiment.runs();
+    let mine = match options.shard {
+        Some(shard) => shard.select(&all),
+        None => all.clone(),
+    };
+    let done: std::collections::BTreeSet<RunSpec> = kept.iter().map(|r| r.spec).collect();
+    let todo: Vec<RunSpec> = mine.iter().copied().filter(|r| !done.contains(r)).collect();
+    let reused = mine.len() - todo.len();
+    write_manifest(
+        dir,
+        experiment,
+        "running",
+        options.shard,
+        reused,
+        run_options.threads,
+        0.0,
+    )?;
+
+    let fingerprint = experiment.fingerprint();
+    let ran = run_runs(experiment, &todo, run_options, |record| {
+        record.save(dir, fingerprint).map_err(|e| {
+            format!(
+                "{}: {e}",
+                dir.join("runs").join(record_name(record.spec)).display()
+            )
+        })
+    })?;
+    let present = reused + ran.len();
+    let simulated_now = ran.iter().map(|r| r.arrivals).sum();
+    let wall = started.elapsed().as_secs_f64();
+    let interrupted = present < mine.len();
+    if interrupted {
+        write_manifest(
+            dir,
+            experiment,
+            "interrupted",
+            options.shard,
+            present,
+            run_options.threads,
+            wall,
+        )?;
+        return Ok(DirOutcome {
+            results: None,
+            ran: ran.len(),
+            simulated_now,
+            reused,
+            interrupted,
+        });
+    }
+    if options.shard.is_some_and(|s| s.count > 1) {
+        write_manifest(
+            dir,
+            experiment,
+            "shard",
+            options.shard,
+            present,
+            run_options.threads,
+            wall,
+        )?;
+        return Ok(DirOutcome {
+            results: None,
+            ran: ran.len(),
+            simulated_now,
+            reused,
+            interrupted,
+        });
+    }
+    let records = load_records(dir, fingerprint)?;
+    let results = ExperimentResults::gather(experiment, &records);
+    write_results(dir, experiment, &results).map_err(io_err(dir))?;
+    write_manifest(
+        dir,
+        experiment,
+        "complete",
+        None,
+        present,
+        run_options.threads,
+        wall,
+    )?;
+    Ok(DirOutcome {
+        results: Some(results),
+        ran: ran.len(),
+        simulated_now,
+        reused,
+        interrupted,
+    })
+}
+
+/// Merges shard directories of one experiment into `out`. `experiment` is
+/// the experiment re-read from the shards' `config.toml`; every shard must
+/// carry its fingerprint, and together they must hold every run.
+pub fn merge_dirs(
+    experiment: &Experiment,
+    shards: &[PathBuf],
+    out: &Path,
+    force: bool,
+) -> Result<ExperimentResults, OutputError> {
+    let started = Instant::now();
+    let fingerprint = experiment.fingerprint();
+    let mut found: BTreeMap<RunSpec, (RunRecord, PathBuf)> = BTreeMap::new();
+    for dir in shards {
+        let manifest_path = dir.join("manifest.toml");
+        let text = fs::read_to_string(&manifest_path).map_err(io_err(&manifest_path))?;
+        let manifest: Manifest = toml::from_str(&text).map_err(|e| {
+            OutputError::Merge(format!(
+                "{}: not a dofleet manifest: {e}",
+                manifest_path.display()
+            ))
+        })?;
+        if manifest.dofleet_version != env!("CARGO_PKG_VERSION") {
+            return Err(OutputError::Merge(format!(
+                "{} was written by dofleet {}, this is {}: rerun the shard",
+                dir.display(),
+                manifest.dofleet_version,
+                env!("CARGO_PKG_VERSION")
+            )));
+        }
+        if manifest.fingerprint != format!("{fingerprint:016x}") {
+            return Err(OutputError::Merge(format!(
+                "{} holds a different experiment (fingerprint {}, expected {fingerprint:016x}: another file, seed or setting)",
+                dir.display(),
+                manifest.fingerprint
+            )));
+        }
+        for record in load_records(dir, fingerprint)? {
+            let spec = record.spec;
+            if !experiment.contains(spec) {
+                return Err(OutputError::Merge(format!(
+                    "{}: run {spec:?} is not part of the experiment",
+                    dir.display()
+                )));
+            }
+            if let Some((other, other_dir)) = found.get(&spec) {
+                if other.to_bytes(fingerprint) != record.to_bytes(fingerprint) {
+                    return Err(OutputError::Merge(format!(
+                        "run {} differs between {} and {}",
+                        record_name(spec),
+                        other_dir.display(),
+                        dir.display()
+                    )));
+                }
+                continue;
+            }
+            found.insert(spec, (record, dir.clone()));
+        }
+    }
+    let missing: Vec<RunSpec> = experiment
+        .runs()
+        .into_iter()
+        .filter(|r| !found.contains_key(r))
+        .collect();
+    if !missing.is_empty() {
+        let names: Vec<String> = missing.iter().take(5).map(|r| record_name(*r)).collect();
+        return Err(OutputError::Merge(format!(
+            "the shards are incomplete: {} of {} runs missing (first: {}); rerun the shards that hold them (see each shard's manifest.toml)",
+            missing.len(),
+            experiment.runs().len(),
+            names.join(", ")
+        )));
+    }
+    let records: Vec<RunRecord> = found.into_values().map(|(r, _)| r).collect();
+    if !force && out.exists() && AGGREGATES.iter().any(|f| out.join(f).exists()) {
+        return Err(OutputError::Exists {
+            dir: out.to_owned(),
+            what: "an earlier run or merge".into(),
+        });
+    }
+    prepare(
+        out,
+        experiment,
+        OutputOptions {
+            force,
+            ..OutputOptions::default()
+        },
+    )?;
+    for record in &records {
+        record.save(out, fingerprint).map_err(io_err(out))?;
+    }
+    let config_path = out.join("config.toml");
+    write_atomically(&config_path, experiment.resolved.as_bytes()).map_err(io_err(&config_path))?;
+    let results = ExperimentResults::gather(experiment, &records);
+    write_results(out, experiment, &results).map_err(io_err(out))?;
+    write_manifest(
+        out,
+        experiment,
+        "complete",
+        None,
+        records.len(),
+        0,
+        started.elapsed().as_secs_f64(),
+    )?;
+    Ok(results)
+}
