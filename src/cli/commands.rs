@@ -151,6 +151,9 @@ impl Command {
                     Some(results) => {
                         if experiment.points.len() == 1 {
                             print_tables(&experiment, results);
+                        } else {
+                            println!("{} (means over replications)\n", experiment.name);
+                            print!("{}", report::sweep_table(&experiment, results));
                         }
                         print_speed(done.simulated_now, started);
                         println!("Wrote {}", out.join("summary.csv").display());

@@ -6,4 +6,6 @@ mod table;
 
 pub use atomic::write_atomically;
 pub use csv_out::{cdf_csv, cdf_quantiles, runs_csv, summary_csv, write_results};
-pub use table::{comparison_table, format_mb, format_ms, ordinal_table, workload_line};
+pub use table::{
+    comparison_table, format_mb, format_ms, ordinal_table, sweep_table, workload_line,
+};

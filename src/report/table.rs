@@ -219,3 +219,48 @@ mod tests {
         assert_eq!(t, "| a  | bbb |\n| -- | --- |\n| xx | y   |\n");
     }
 }
+
+/// One line per (sweep point, architecture): the swept values and the
+/// headline metrics, for experiments with more than one point.
+pub fn sweep_table(
+    experiment: &crate::experiment::Experiment,
+    results: &ExperimentResults,
+) -> String {
+    let keys: Vec<String> = experiment
+        .points
+        .first()
+        .map(|p| p.swept.iter().map(|(k, _)| k.clone()).collect())
+        .unwrap_or_default();
+    let mut header = keys.clone();
+    header.extend(
+        [
+            "Architecture",
+            "Cold starts",
+            "Delegated",
+            "p50",
+            "p99",
+            "Memory mean",
+        ]
+        .iter()
+        .map(|s| s.to_string()),
+    );
+    let rows: Vec<Vec<String>> = results
+        .rows
+        .iter()
+        .map(|r| {
+            let mut cells: Vec<String> = experiment.points[r.point]
+                .swept
+                .iter()
+                .map(|(_, v)| v.clone())
+                .collect();
+            cells.push(title(r));
+            cells.push(format!("{:.1}%", 100.0 * mean(r, "cold_start_fraction")));
+            cells.push(format!("{:.1}%", 100.0 * mean(r, "delegated_fraction")));
+            cells.push(format_ms(mean(r, "latency_p50_ms")));
+            cells.push(format_ms(mean(r, "latency_p99_ms")));
+            cells.push(format_mb(mean(r, "memory_mean_mb")));
+            cells
+        })
+        .collect();
+    markdown(&header, &rows)
+}
