@@ -195,31 +195,6 @@ pub fn ordinal_table(results: &ExperimentResults, point: usize) -> String {
     markdown(&header, &rows)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn formats_milliseconds_for_people() {
-        assert_eq!(format_ms(0.123), "0.12 ms");
-        assert_eq!(format_ms(12.34), "12.3 ms");
-        assert_eq!(format_ms(512.0), "512 ms");
-        assert_eq!(format_ms(1712.0), "1.71 s");
-        assert_eq!(format_ms(f64::NAN), "-");
-        assert_eq!(format_mb(512.4), "512 MB");
-        assert_eq!(format_mb(33_041.0), "32.3 GB");
-    }
-
-    #[test]
-    fn markdown_columns_line_up() {
-        let t = markdown(
-            &["a".into(), "bbb".into()],
-            &[vec!["xx".into(), "y".into()]],
-        );
-        assert_eq!(t, "| a  | bbb |\n| -- | --- |\n| xx | y   |\n");
-    }
-}
-
 /// One line per (sweep point, architecture): the swept values and the
 /// headline metrics, for experiments with more than one point.
 pub fn sweep_table(
@@ -263,4 +238,29 @@ pub fn sweep_table(
         })
         .collect();
     markdown(&header, &rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_milliseconds_for_people() {
+        assert_eq!(format_ms(0.123), "0.12 ms");
+        assert_eq!(format_ms(12.34), "12.3 ms");
+        assert_eq!(format_ms(512.0), "512 ms");
+        assert_eq!(format_ms(1712.0), "1.71 s");
+        assert_eq!(format_ms(f64::NAN), "-");
+        assert_eq!(format_mb(512.4), "512 MB");
+        assert_eq!(format_mb(33_041.0), "32.3 GB");
+    }
+
+    #[test]
+    fn markdown_columns_line_up() {
+        let t = markdown(
+            &["a".into(), "bbb".into()],
+            &[vec!["xx".into(), "y".into()]],
+        );
+        assert_eq!(t, "| a  | bbb |\n| -- | --- |\n| xx | y   |\n");
+    }
 }
