@@ -43,6 +43,81 @@ pub enum WasmSource {
     R2,
 }
 
+/// A phase of a DO's start, as named in the config's `[phases]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    CacheCheck,
+    R2Fetch,
+    DataRead,
+    WasmCompile,
+    LoaderIsolateStart,
+    LoaderCompile,
+    PgliteInit,
+}
+
+impl Phase {
+    /// The config key under `[phases]`.
+    pub fn key(self) -> &'static str {
+        match self {
+            Phase::CacheCheck => "cache_check",
+            Phase::R2Fetch => "r2_fetch",
+            Phase::DataRead => "data_read",
+            Phase::WasmCompile => "wasm_compile",
+            Phase::LoaderIsolateStart => "loader_isolate_start",
+            Phase::LoaderCompile => "loader_compile",
+            Phase::PgliteInit => "pglite_init",
+        }
+    }
+}
+
+/// One phase of a load, relative to the load's beginning.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PhaseSpan {
+    pub phase: Phase,
+    pub start: Nanos,
+    pub end: Nanos,
+}
+
+/// At most this many phases in one load.
+pub const MAX_SPANS: usize = 6;
+
+/// The phases of a load, in the order they begin (phases may overlap:
+/// the parallel fetch).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Spans {
+    spans: [PhaseSpan; MAX_SPANS],
+    len: u8,
+}
+
+impl Spans {
+    fn new() -> Self {
+        let empty = PhaseSpan {
+            phase: Phase::DataRead,
+            start: 0,
+            end: 0,
+        };
+        Self {
+            spans: [empty; MAX_SPANS],
+            len: 0,
+        }
+    }
+
+    /// Appends a phase of `duration` starting at `start`; returns its end.
+    fn add(&mut self, phase: Phase, start: Nanos, duration: Nanos) -> Nanos {
+        let end = start + duration;
+        if let Some(slot) = self.spans.get_mut(self.len as usize) {
+            *slot = PhaseSpan { phase, start, end };
+            self.len += 1;
+        }
+        end
+    }
+
+    /// The phases.
+    pub fn as_slice(&self) -> &[PhaseSpan] {
+        &self.spans[..self.len as usize]
+    }
+}
+
 /// The PGLite load of one start.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LoadPlan {
@@ -50,6 +125,8 @@ pub struct LoadPlan {
     pub duration: Nanos,
     pub outcome: LoadOutcome,
     pub source: WasmSource,
+    /// Each phase's span, for timelines.
+    pub spans: Spans,
 }
 
 /// Everything one start of a DO will take.
@@ -75,12 +152,15 @@ pub fn plan_start(variant: ArchitectureVariant, config: &Config, rng: &mut SimRn
     let load = match arch {
         Architecture::Thin => None,
         Architecture::Traditional | Architecture::Hybrid => {
-            let duration =
-                p.data_read.sample(rng) + p.wasm_compile.sample(rng) + p.pglite_init.sample(rng);
+            let mut spans = Spans::new();
+            let t = spans.add(Phase::DataRead, 0, p.data_read.sample(rng));
+            let t = spans.add(Phase::WasmCompile, t, p.wasm_compile.sample(rng));
+            let duration = spans.add(Phase::PgliteInit, t, p.pglite_init.sample(rng));
             Some(LoadPlan {
                 duration,
                 outcome: LoadOutcome::Ready,
                 source: WasmSource::Bundle,
+                spans,
             })
         }
         Architecture::Lazy => Some(plan_lazy_load(variant.runtime_wasm_compile, config, rng)),
@@ -94,37 +174,51 @@ pub fn plan_start(variant: ArchitectureVariant, config: &Config, rng: &mut SimRn
 
 fn plan_lazy_load(compile: WasmCompile, config: &Config, rng: &mut SimRng) -> LoadPlan {
     let p = &config.phases;
-    let mut wasm_fetch = p.cache_check.sample(rng);
+    let mut spans = Spans::new();
+    let mut wasm_fetched = spans.add(Phase::CacheCheck, 0, p.cache_check.sample(rng));
     let hit = rng.random::<f64>() < config.lazy.cache_hit_ratio;
     let source = if hit {
         WasmSource::CacheHit
     } else {
-        wasm_fetch += p.r2_fetch.sample(rng);
+        wasm_fetched = spans.add(Phase::R2Fetch, wasm_fetched, p.r2_fetch.sample(rng));
         WasmSource::R2
     };
-    let data = p.data_read.sample(rng);
-    let fetched = if config.lazy.parallel_fetch {
-        wasm_fetch.max(data)
+    // The data bundle is read alongside the WASM fetch, or after it.
+    let data_start = if config.lazy.parallel_fetch {
+        0
     } else {
-        wasm_fetch + data
+        wasm_fetched
     };
-    let (compile_time, outcome) = match compile {
-        WasmCompile::Blocked => (0, LoadOutcome::Failed),
-        WasmCompile::Allowed => (p.wasm_compile.sample(rng), LoadOutcome::Ready),
-        WasmCompile::Loader => (
-            p.loader_isolate_start.sample(rng) + p.loader_compile.sample(rng),
+    let data_read = spans.add(Phase::DataRead, data_start, p.data_read.sample(rng));
+    let fetched = wasm_fetched.max(data_read);
+    let (compiled, outcome) = match compile {
+        // The compile throws at once: the load fails when the fetch ends.
+        WasmCompile::Blocked => (fetched, LoadOutcome::Failed),
+        WasmCompile::Allowed => (
+            spans.add(Phase::WasmCompile, fetched, p.wasm_compile.sample(rng)),
             LoadOutcome::Ready,
         ),
+        WasmCompile::Loader => {
+            let t = spans.add(
+                Phase::LoaderIsolateStart,
+                fetched,
+                p.loader_isolate_start.sample(rng),
+            );
+            (
+                spans.add(Phase::LoaderCompile, t, p.loader_compile.sample(rng)),
+                LoadOutcome::Ready,
+            )
+        }
     };
-    let init = if outcome == LoadOutcome::Ready {
-        p.pglite_init.sample(rng)
-    } else {
-        0
+    let duration = match outcome {
+        LoadOutcome::Ready => spans.add(Phase::PgliteInit, compiled, p.pglite_init.sample(rng)),
+        LoadOutcome::Failed => compiled,
     };
     LoadPlan {
-        duration: fetched + compile_time + init,
+        duration,
         outcome,
         source,
+        spans,
     }
 }
 
@@ -132,4 +226,78 @@ fn plan_lazy_load(compile: WasmCompile, config: &Config, rng: &mut SimRng) -> Lo
 /// (rather than waiting for the load).
 pub fn delegates_before_ready(arch: Architecture) -> bool {
     !matches!(arch, Architecture::Traditional)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::load_default;
+    use crate::engine::stream;
+
+    fn lazy(compile: WasmCompile) -> ArchitectureVariant {
+        ArchitectureVariant {
+            architecture: Architecture::Lazy,
+            runtime_wasm_compile: compile,
+        }
+    }
+
+    #[test]
+    fn spans_add_up_to_the_load() {
+        let config = load_default().unwrap();
+        let mut rng = stream(3, &[]);
+        for variant in [
+            ArchitectureVariant {
+                architecture: Architecture::Hybrid,
+                runtime_wasm_compile: WasmCompile::Blocked,
+            },
+            lazy(WasmCompile::Allowed),
+            lazy(WasmCompile::Loader),
+            lazy(WasmCompile::Blocked),
+        ] {
+            for _ in 0..100 {
+                let load = plan_start(variant, &config, &mut rng).load.unwrap();
+                let spans = load.spans.as_slice();
+                let end = spans.iter().map(|s| s.end).max().unwrap();
+                assert_eq!(end, load.duration, "{variant:?}");
+                assert!(spans.iter().all(|s| s.start <= s.end));
+            }
+        }
+    }
+
+    #[test]
+    fn parallel_fetch_overlaps_the_data_read_and_sequential_does_not() {
+        let mut config = load_default().unwrap();
+        let mut rng = stream(4, &[]);
+        let data_start = |plan: StartPlan| {
+            plan.load
+                .unwrap()
+                .spans
+                .as_slice()
+                .iter()
+                .find(|s| s.phase == Phase::DataRead)
+                .unwrap()
+                .start
+        };
+        assert_eq!(
+            data_start(plan_start(lazy(WasmCompile::Allowed), &config, &mut rng)),
+            0
+        );
+        config.lazy.parallel_fetch = false;
+        assert!(data_start(plan_start(lazy(WasmCompile::Allowed), &config, &mut rng)) > 0);
+    }
+
+    #[test]
+    fn a_blocked_compile_fails_when_the_fetch_ends() {
+        let config = load_default().unwrap();
+        let mut rng = stream(5, &[]);
+        let load = plan_start(lazy(WasmCompile::Blocked), &config, &mut rng)
+            .load
+            .unwrap();
+        assert_eq!(load.outcome, LoadOutcome::Failed);
+        assert!(load
+            .spans
+            .as_slice()
+            .iter()
+            .all(|s| s.phase != Phase::WasmCompile && s.phase != Phase::PgliteInit));
+    }
 }

@@ -11,3 +11,4 @@ mod determinism;
 mod invariants;
 mod output_dirs;
 mod seed_tables;
+mod snapshots;
