@@ -14,6 +14,7 @@
 //! scheduled at.
 
 mod events;
+mod observer;
 
 use crate::architecture::{
     delegates_before_ready, plan_start, Architecture, ArchitectureVariant, LoadOutcome, WasmSource,
@@ -23,8 +24,9 @@ use crate::engine::{stream, EventQueue, SimRng};
 use crate::fleet::{ComputePool, DoState, ExpiryQueue, LoadState, Status, NEVER, NO_TIMER};
 use crate::metrics::{Path, RunMetrics};
 use crate::time::Nanos;
-use crate::workload::{Arrival, ArrivalProcess, PoissonZipf};
+use crate::workload::{Arrival, ArrivalProcess, ArrivalSource};
 pub use events::Event;
+pub use observer::{NoObserver, Observer, RequestRecord};
 
 /// Which run this is: the seed is the experiment's; `point` and
 /// `replication` select independent random streams. The architecture is not
@@ -82,12 +84,24 @@ fn prefetch(dos: &[DoState], k: u32) {
 
 /// Runs one simulation to completion.
 pub fn simulate(config: &Config, variant: ArchitectureVariant, id: RunIdentity) -> RunOutcome {
-    let mut sim = Simulation::new(config, variant, id);
+    simulate_observed(config, variant, id, &mut NoObserver)
+}
+
+/// Runs one simulation, telling `observer` what happens (for timelines and
+/// traces; [`NoObserver`] costs nothing).
+pub fn simulate_observed<O: Observer>(
+    config: &Config,
+    variant: ArchitectureVariant,
+    id: RunIdentity,
+    observer: &mut O,
+) -> RunOutcome {
+    let mut sim = Simulation::new(config, variant, id, observer);
     sim.run();
     sim.finish()
 }
 
-struct Simulation<'a> {
+struct Simulation<'a, O: Observer> {
+    observer: &'a mut O,
     config: &'a Config,
     variant: ArchitectureVariant,
     /// Requests wait for the load (traditional).
@@ -99,7 +113,7 @@ struct Simulation<'a> {
     expiry: ExpiryQueue,
     pool: ComputePool,
     metrics: RunMetrics,
-    arrivals: PoissonZipf,
+    arrivals: ArrivalSource,
     arrival_rng: SimRng,
     rng: SimRng,
     next_arrival: Option<(Arrival, u64)>,
@@ -110,9 +124,15 @@ struct Simulation<'a> {
     completions: u64,
 }
 
-impl<'a> Simulation<'a> {
-    fn new(config: &'a Config, variant: ArchitectureVariant, id: RunIdentity) -> Self {
-        let tenants = u32::try_from(config.workload.tenants).unwrap_or(u32::MAX);
+impl<'a, O: Observer> Simulation<'a, O> {
+    fn new(
+        config: &'a Config,
+        variant: ArchitectureVariant,
+        id: RunIdentity,
+        observer: &'a mut O,
+    ) -> Self {
+        let arrivals = ArrivalSource::from_config(&config.workload);
+        let tenants = arrivals.tenants();
         let (from, to) = (config.warmup, config.duration);
         let mem = &config.memory;
         let bundle = if variant.architecture.bundles_wasm() {
@@ -121,6 +141,7 @@ impl<'a> Simulation<'a> {
             0.0
         };
         let mut sim = Simulation {
+            observer,
             config,
             variant,
             blocking: !delegates_before_ready(variant.architecture),
@@ -130,7 +151,7 @@ impl<'a> Simulation<'a> {
             expiry: ExpiryQueue::new(),
             pool: ComputePool::new(config.compute.clone(), from, to),
             metrics: RunMetrics::new(from, to),
-            arrivals: PoissonZipf::new(config.workload.rate_rps, tenants, config.workload.zipf_s),
+            arrivals,
             arrival_rng: stream(id.seed, &[id.point, id.replication, 0]),
             rng: stream(id.seed, &[id.point, id.replication, 1]),
             next_arrival: None,
@@ -276,13 +297,14 @@ impl<'a> Simulation<'a> {
         let done = now.max(d.busy_until) + exec;
         d.busy_until = done;
         d.quiet_from = d.quiet_from.max(done);
-        self.complete(arrival, done, path, ordinal);
+        self.complete(k, arrival, done, path, ordinal);
         self.arm_idle(k);
     }
 
     /// Starts an evicted DO at `now`: draws its constructor and load.
     fn start(&mut self, k: u32, now: Nanos) {
         let plan = plan_start(self.variant, self.config, &mut self.rng);
+        self.observer.start(k, now, &plan);
         let in_window = self.in_window(now);
         let keeps_alive = self.config.durable_object.load_keeps_alive;
         let d = &mut self.dos[k as usize];
@@ -338,19 +360,28 @@ impl<'a> Simulation<'a> {
         self.queue.push(sent.finish, Event::Release);
         let d = &mut self.dos[k as usize];
         d.quiet_from = d.quiet_from.max(sent.finish);
-        self.complete(arrival, sent.finish, Path::Delegated, ordinal);
+        self.complete(k, arrival, sent.finish, Path::Delegated, ordinal);
         self.arm_idle(k);
     }
 
     /// Records a request's latency: the client round trip plus its time at
     /// the DO.
     #[inline]
-    fn complete(&mut self, arrival: Nanos, done: Nanos, path: Path, ordinal: u32) {
+    fn complete(&mut self, k: u32, arrival: Nanos, done: Nanos, path: Path, ordinal: u32) {
         self.completions += 1;
         let rtt = self.config.network.client_rtt.sample(&mut self.rng);
+        let latency = done - arrival + rtt;
         if self.in_window(arrival) {
-            self.metrics.record(done - arrival + rtt, path, ordinal);
+            self.metrics.record(latency, path, ordinal);
         }
+        self.observer.request(&RequestRecord {
+            tenant: k,
+            arrival,
+            done,
+            latency,
+            path,
+            ordinal,
+        });
     }
 
     /// Draws the idle timeout of the DO's next idle period (which starts at
@@ -395,6 +426,7 @@ impl<'a> Simulation<'a> {
     }
 
     fn evict(&mut self, k: u32, now: Nanos) {
+        self.observer.evict(k, now);
         let in_window = self.in_window(now);
         let d = &mut self.dos[k as usize];
         // Loads are counted by when they began, so that every load counted

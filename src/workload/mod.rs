@@ -13,6 +13,7 @@ mod zipf;
 pub use poisson::PoissonZipf;
 pub use zipf::{generalized_harmonic, TenantPicker};
 
+use crate::config::{Arrivals, Workload};
 use crate::engine::SimRng;
 use crate::time::Nanos;
 
@@ -27,4 +28,43 @@ pub struct Arrival {
 pub trait ArrivalProcess {
     /// The next request after `now`, or `None` when the source is exhausted.
     fn next(&mut self, now: Nanos, rng: &mut SimRng) -> Option<Arrival>;
+}
+
+/// The arrival process a configuration asks for. An enum rather than a
+/// trait object: the call in the simulator's hot loop is a direct,
+/// inlinable match.
+#[derive(Debug, Clone)]
+pub enum ArrivalSource {
+    /// Poisson arrivals over Zipf tenants.
+    Poisson(PoissonZipf),
+}
+
+impl ArrivalSource {
+    /// Builds the arrival process of `workload`.
+    pub fn from_config(workload: &Workload) -> ArrivalSource {
+        let tenants = u32::try_from(workload.tenants).unwrap_or(u32::MAX);
+        match workload.arrivals {
+            Arrivals::Poisson => ArrivalSource::Poisson(PoissonZipf::new(
+                workload.rate_rps,
+                tenants,
+                workload.zipf_s,
+            )),
+        }
+    }
+
+    /// How many tenants (DOs) requests can go to: tenant ids are below it.
+    pub fn tenants(&self) -> u32 {
+        match self {
+            ArrivalSource::Poisson(p) => p.tenants(),
+        }
+    }
+}
+
+impl ArrivalProcess for ArrivalSource {
+    #[inline]
+    fn next(&mut self, now: Nanos, rng: &mut SimRng) -> Option<Arrival> {
+        match self {
+            ArrivalSource::Poisson(p) => p.next(now, rng),
+        }
+    }
 }

@@ -23,6 +23,13 @@ impl PoissonZipf {
     }
 }
 
+impl PoissonZipf {
+    /// The number of tenants.
+    pub fn tenants(&self) -> u32 {
+        self.picker.tenants()
+    }
+}
+
 impl ArrivalProcess for PoissonZipf {
     #[inline]
     fn next(&mut self, now: Nanos, rng: &mut SimRng) -> Option<Arrival> {

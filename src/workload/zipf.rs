@@ -24,6 +24,11 @@ impl TenantPicker {
         }
     }
 
+    /// The number of tenants.
+    pub fn tenants(&self) -> u32 {
+        self.tenants
+    }
+
     /// A tenant index in `0..tenants`.
     #[inline]
     pub fn pick(&self, rng: &mut SimRng) -> u32 {

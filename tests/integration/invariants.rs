@@ -73,3 +73,55 @@ proptest! {
         prop_assert!(m.memory_kib.peak() as f64 >= m.memory_kib.mean());
     }
 }
+
+/// An observer sees every request once, every start and every eviction.
+#[test]
+fn an_observer_sees_every_request_start_and_eviction() {
+    use dofleet::architecture::StartPlan;
+    use dofleet::simulation::{simulate_observed, Observer, RequestRecord, RunIdentity};
+
+    #[derive(Default)]
+    struct Count {
+        requests: u64,
+        firsts: u64,
+        starts: u64,
+        evictions: u64,
+        latency_sum: u128,
+    }
+    impl Observer for Count {
+        fn request(&mut self, r: &RequestRecord) {
+            self.requests += 1;
+            self.firsts += u64::from(r.ordinal == 1);
+            self.latency_sum += u128::from(r.latency);
+        }
+        fn start(&mut self, _: u32, _: u64, _: &StartPlan) {
+            self.starts += 1;
+        }
+        fn evict(&mut self, _: u32, _: u64) {
+            self.evictions += 1;
+        }
+    }
+    let config = config_with(&["workload.tenants=200", "duration=\"5min\""]);
+    for &variant in &config.architectures {
+        let mut count = Count::default();
+        let out = simulate_observed(
+            &config,
+            variant,
+            RunIdentity {
+                seed: 1,
+                point: 0,
+                replication: 0,
+            },
+            &mut count,
+        );
+        assert_eq!(count.requests, out.metrics.requests);
+        assert_eq!(count.starts, out.metrics.cold_starts);
+        assert_eq!(count.firsts, out.metrics.cold_starts);
+        assert_eq!(
+            count.evictions, count.starts,
+            "every DO is evicted by the end"
+        );
+        let mean_ms = count.latency_sum as f64 / count.requests as f64 / 1e6;
+        assert!((mean_ms - out.metrics.latency.mean_ms()).abs() < 1e-3 * mean_ms);
+    }
+}

@@ -8,7 +8,11 @@ use dofleet::report::{runs_csv, summary_csv};
 use crate::common::config_with;
 
 fn small() -> (Experiment, dofleet::experiment::ExperimentResults) {
-    let config = config_with(&["workload.tenants=300", "duration=\"3min\"", "replications=2"]);
+    let config = config_with(&[
+        "workload.tenants=300",
+        "duration=\"3min\"",
+        "replications=2",
+    ]);
     let experiment = Experiment::single("snapshot", config);
     let results = run_experiment(&experiment, &RunOptions::default()).unwrap();
     (experiment, results)
@@ -17,7 +21,9 @@ fn small() -> (Experiment, dofleet::experiment::ExperimentResults) {
 #[test]
 fn summary_csv_of_a_small_default_run() {
     let (experiment, results) = small();
-    insta::assert_snapshot!(String::from_utf8(summary_csv(&experiment, &results).unwrap()).unwrap());
+    insta::assert_snapshot!(
+        String::from_utf8(summary_csv(&experiment, &results).unwrap()).unwrap()
+    );
 }
 
 #[test]
