@@ -32,6 +32,7 @@ pub enum RunError {
         threads: usize,
         source: rayon::ThreadPoolBuildError,
     },
+    /// A run could not be saved, or its workload failed.
     #[error("{0}")]
     Save(String),
 }
@@ -72,6 +73,12 @@ pub fn run_runs(
                 }
                 let (config, variant) = experiment.resolve(run);
                 let outcome = simulate(config, variant, experiment.identity(run));
+                if let Some(e) = outcome.error {
+                    if let Ok(mut slot) = first_error.lock() {
+                        slot.get_or_insert(format!("run {run:?}: {e}"));
+                    }
+                    return None;
+                }
                 let record = RunRecord {
                     spec: run,
                     arrivals: outcome.arrivals,

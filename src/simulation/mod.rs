@@ -52,6 +52,9 @@ pub struct RunOutcome {
     pub final_memory_kib: u64,
     /// Compute-worker instances at the end, after expiry (0 likewise).
     pub final_instances: u64,
+    /// Why the workload stopped early (an unreadable trace), if it did: the
+    /// run's results are then incomplete and must not be reported.
+    pub error: Option<String>,
 }
 
 /// Memory of a DO, in KiB, by what it holds.
@@ -224,6 +227,7 @@ impl<'a, O: Observer> Simulation<'a, O> {
             metrics: self.metrics,
             arrivals: self.arrivals_total,
             completions: self.completions,
+            error: self.arrivals.error(),
         }
     }
 

@@ -52,6 +52,14 @@ impl ArrivalSource {
         }
     }
 
+    /// Why the source stopped early, if it did (a trace that could not be
+    /// read to its end). `None` for generated arrivals.
+    pub fn error(&self) -> Option<String> {
+        match self {
+            ArrivalSource::Poisson(_) => None,
+        }
+    }
+
     /// How many tenants (DOs) requests can go to: tenant ids are below it.
     pub fn tenants(&self) -> u32 {
         match self {
