@@ -44,6 +44,8 @@ pub(crate) enum Setting {
     /// A name from the kind's fixed list.
     Choice(&'static str),
     Architectures(Vec<ArchitectureEntry>),
+    /// Distinct names from the kind's fixed list.
+    Names(Vec<&'static str>),
 }
 
 /// One entry of `architectures`; `runtime_wasm_compile` is `None` when the
@@ -226,7 +228,38 @@ impl Reader<'_> {
             Kind::Dist => Setting::Dist(read_dist(source, key, value)?),
             Kind::Choice(names) => Setting::Choice(choice(source, key, value, names)?),
             Kind::Architectures => Setting::Architectures(self.architectures(key, value)?),
+            Kind::Names(names) => Setting::Names(self.names(key, value, names)?),
         })
+    }
+
+    /// A list of distinct names from `names` (`[]` is allowed: none).
+    fn names(
+        &self,
+        key: &str,
+        value: &Value<'_>,
+        names: &'static [&'static str],
+    ) -> Result<Vec<&'static str>, ConfigError> {
+        let source = self.source;
+        let DeValue::Array(items) = value.get_ref() else {
+            let expected = format!("an array of names from {} ([] for none)", list(names));
+            return Err(wrong_type(source, key, value, &expected));
+        };
+        let mut chosen: Vec<&'static str> = Vec::with_capacity(items.len());
+        for (i, item) in items.iter().enumerate() {
+            let item_key = format!("{key}[{i}]");
+            let name = choice(source, &item_key, item, names)?;
+            if chosen.contains(&name) {
+                return Err(ConfigError::value(
+                    source,
+                    &item.span(),
+                    ErrorKind::InvalidValue,
+                    &item_key,
+                    format!("\"{name}\" is listed twice"),
+                ));
+            }
+            chosen.push(name);
+        }
+        Ok(chosen)
     }
 
     fn architectures(

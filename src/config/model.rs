@@ -215,6 +215,147 @@ pub struct Memory {
     pub runtime_mb: f64,
 }
 
+/// One of the seed's "Future Improvements" (MODEL.md section 7).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Policy {
+    /// A periodic job starts the DOs of tenants predicted to be hit soon.
+    Prewarm,
+    /// WASM fetch and compile overlap (`compileStreaming`).
+    Streaming,
+    /// Per-host and regional caches in front of R2.
+    TieredCache,
+    /// Wait for a load in progress when that is predicted to be faster than
+    /// delegating.
+    SmartDelegation,
+    /// A core module first; an extension on the first query that needs it.
+    PartialLoading,
+}
+
+impl Policy {
+    /// All policies, in config order.
+    pub const ALL: [Policy; 5] = [
+        Policy::Prewarm,
+        Policy::Streaming,
+        Policy::TieredCache,
+        Policy::SmartDelegation,
+        Policy::PartialLoading,
+    ];
+
+    /// The config name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Policy::Prewarm => "prewarm",
+            Policy::Streaming => "streaming",
+            Policy::TieredCache => "tiered_cache",
+            Policy::SmartDelegation => "smart_delegation",
+            Policy::PartialLoading => "partial_loading",
+        }
+    }
+
+    /// Parses a config name.
+    pub fn from_name(name: &str) -> Option<Policy> {
+        Policy::ALL.into_iter().find(|p| p.name() == name)
+    }
+}
+
+/// A set of enabled policies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct PolicySet(u8);
+
+impl PolicySet {
+    /// No policy: the baseline.
+    pub const NONE: PolicySet = PolicySet(0);
+
+    /// The set with `policy` added.
+    pub fn with(self, policy: Policy) -> PolicySet {
+        PolicySet(self.0 | 1 << policy as u8)
+    }
+
+    /// Whether `policy` is enabled.
+    #[inline]
+    pub fn has(self, policy: Policy) -> bool {
+        self.0 & (1 << policy as u8) != 0
+    }
+
+    /// The enabled policies, in config order.
+    pub fn iter(self) -> impl Iterator<Item = Policy> {
+        Policy::ALL.into_iter().filter(move |p| self.has(*p))
+    }
+
+    /// The `policy` column: `none`, or the names joined by `+`.
+    pub fn label(self) -> String {
+        let names: Vec<&str> = self.iter().map(Policy::name).collect();
+        if names.is_empty() {
+            "none".to_string()
+        } else {
+            names.join("+")
+        }
+    }
+}
+
+/// How prewarming predicts the tenants to start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Predictor {
+    /// Every `interval`, the `top_k` tenants with the most requests in the
+    /// last interval.
+    TopK,
+    /// Per tenant, a histogram of idle times (Shahrad et al., ATC 2020).
+    Histogram,
+}
+
+/// `[prewarm]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Prewarm {
+    pub predictor: Predictor,
+    pub interval: Nanos,
+    pub top_k: u64,
+    pub histogram_bin: Nanos,
+    pub histogram_bins: u64,
+    pub min_idle_samples: u64,
+    pub cv_threshold: f64,
+    pub out_of_range_max: f64,
+    pub fallback_keep_alive: Nanos,
+}
+
+/// `[tiered_cache]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TieredCache {
+    /// Per-host local caches (a DO's host is its tenant id modulo `hosts`).
+    pub hosts: u64,
+    /// Regional caches (a host's region is its index modulo `regions`).
+    pub regions: u64,
+    pub local_hit: Dist,
+    pub regional_hit: Dist,
+    pub local_ttl: Nanos,
+    pub regional_ttl: Nanos,
+}
+
+/// `[smart_delegation]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SmartDelegation {
+    /// Wait only if the predicted local time beats delegating by this much.
+    pub margin: Nanos,
+}
+
+/// `[partial_loading]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PartialLoading {
+    /// Share of compile and init that the core module takes.
+    pub core_fraction: f64,
+    /// Share of queries that need the extension.
+    pub extension_fraction: f64,
+}
+
+/// The policies and their parameters.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Policies {
+    pub enabled: PolicySet,
+    pub prewarm: Prewarm,
+    pub tiered_cache: TieredCache,
+    pub smart_delegation: SmartDelegation,
+    pub partial_loading: PartialLoading,
+}
+
 /// A complete, validated configuration.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
@@ -238,4 +379,5 @@ pub struct Config {
     pub lazy: Lazy,
     pub compute: Compute,
     pub memory: Memory,
+    pub policies: Policies,
 }

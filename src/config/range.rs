@@ -59,7 +59,7 @@ pub(crate) fn read_range(
             positive: false,
             dist: true,
         },
-        Kind::Bool | Kind::Choice(_) | Kind::Architectures => {
+        Kind::Bool | Kind::Choice(_) | Kind::Architectures | Kind::Names(_) => {
             return Err(invalid(
                 source,
                 shown,

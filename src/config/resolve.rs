@@ -13,7 +13,8 @@ use super::error::{line_column, ConfigError, ErrorKind};
 use super::layer::{ArchitectureEntry, Assignment, Origin, Setting};
 use super::{
     Architecture, ArchitectureVariant, Arrivals, Compute, Config, DurableObject, Lazy, Memory,
-    Network, Phases, Source, WasmCompile, Workload,
+    Network, PartialLoading, Phases, Policies, Policy, PolicySet, Predictor, Prewarm,
+    SmartDelegation, Source, TieredCache, WasmCompile, Workload,
 };
 use crate::dist::Dist;
 use crate::time::{format_duration, Nanos};
@@ -88,6 +89,7 @@ pub(crate) fn resolve(merged: &Merged, layers: &[Source]) -> Result<Config, Conf
             bundle_mb: r.number("memory.bundle_mb")?,
             runtime_mb: r.number("memory.runtime_mb")?,
         },
+        policies: r.policies()?,
     };
     r.check_warmup(&config)?;
     Ok(config)
@@ -162,6 +164,53 @@ impl Resolver<'_> {
             (Setting::Choice(name), _) => Ok(name),
             _ => Err(self.internal(key)),
         }
+    }
+
+    fn policies(&self) -> Result<Policies, ConfigError> {
+        let dist = |key| self.dist(key);
+        let mut enabled = PolicySet::NONE;
+        match self.get("policies")? {
+            (Setting::Names(names), _) => {
+                for name in names {
+                    enabled = enabled
+                        .with(Policy::from_name(name).ok_or_else(|| self.internal("policies"))?);
+                }
+            }
+            _ => return Err(self.internal("policies")),
+        }
+        Ok(Policies {
+            enabled,
+            prewarm: Prewarm {
+                predictor: match self.choice("prewarm.predictor")? {
+                    "top_k" => Predictor::TopK,
+                    "histogram" => Predictor::Histogram,
+                    _ => return Err(self.internal("prewarm.predictor")),
+                },
+                interval: self.nanos("prewarm.interval")?,
+                top_k: self.integer("prewarm.top_k")?,
+                histogram_bin: self.nanos("prewarm.histogram_bin")?,
+                histogram_bins: self.integer("prewarm.histogram_bins")?,
+                min_idle_samples: self.integer("prewarm.min_idle_samples")?,
+                cv_threshold: self.number("prewarm.cv_threshold")?,
+                out_of_range_max: self.number("prewarm.out_of_range_max")?,
+                fallback_keep_alive: self.nanos("prewarm.fallback_keep_alive")?,
+            },
+            tiered_cache: TieredCache {
+                hosts: self.integer("tiered_cache.hosts")?,
+                regions: self.integer("tiered_cache.regions")?,
+                local_hit: dist("tiered_cache.local_hit")?,
+                regional_hit: dist("tiered_cache.regional_hit")?,
+                local_ttl: self.nanos("tiered_cache.local_ttl")?,
+                regional_ttl: self.nanos("tiered_cache.regional_ttl")?,
+            },
+            smart_delegation: SmartDelegation {
+                margin: self.nanos("smart_delegation.margin")?,
+            },
+            partial_loading: PartialLoading {
+                core_fraction: self.number("partial_loading.core_fraction")?,
+                extension_fraction: self.number("partial_loading.extension_fraction")?,
+            },
+        })
     }
 
     fn platform_compile(&self) -> Result<WasmCompile, ConfigError> {

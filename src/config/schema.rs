@@ -24,6 +24,8 @@ pub(crate) enum Kind {
     Choice(&'static [&'static str]),
     /// The `architectures` list.
     Architectures,
+    /// A list of distinct names from the fixed list (`policies`).
+    Names(&'static [&'static str]),
 }
 
 /// The accepted range of a [`Kind::Number`].
@@ -60,6 +62,16 @@ impl NumberRange {
 pub(crate) const ARCHITECTURE_NAMES: &[&str] = &["traditional", "hybrid", "thin", "lazy"];
 /// The `runtime_wasm_compile` names, in [`super::WasmCompile::ALL`] order.
 pub(crate) const WASM_COMPILE_NAMES: &[&str] = &["blocked", "allowed", "loader"];
+/// The policy names (`policies`), in [`super::Policy::ALL`] order.
+pub(crate) const POLICY_NAMES: &[&str] = &[
+    "prewarm",
+    "streaming",
+    "tiered_cache",
+    "smart_delegation",
+    "partial_loading",
+];
+/// The `prewarm.predictor` names.
+pub(crate) const PREDICTOR_NAMES: &[&str] = &["top_k", "histogram"];
 /// The `workload.arrivals` names.
 pub(crate) const ARRIVALS_NAMES: &[&str] = &["poisson"];
 
@@ -67,6 +79,11 @@ const RUN_LENGTH: &str = "the run has one fixed length";
 const WARMUP: &str = "the warm-up is one fixed cut-off";
 const COMPUTE_IDLE: &str = "compute instances expire in the order they went idle (lazily, \
      oldest first), which needs one fixed idle timeout";
+
+const PREWARM_TICK: &str = "the prewarm job runs at a fixed period";
+const HISTOGRAM: &str = "the idle-time histogram has fixed bins";
+const CACHE_TTL: &str = "a cache keeps an entry for one fixed time";
+const MARGIN: &str = "the margin is one fixed duration";
 
 /// Every leaf key, in the order `to_toml` writes them.
 pub(crate) const SCHEMA: &[(&str, Kind)] = &[
@@ -141,6 +158,103 @@ pub(crate) const SCHEMA: &[(&str, Kind)] = &[
     ("memory.do_base_mb", Kind::Number(NumberRange::NonNegative)),
     ("memory.bundle_mb", Kind::Number(NumberRange::NonNegative)),
     ("memory.runtime_mb", Kind::Number(NumberRange::NonNegative)),
+    ("policies", Kind::Names(POLICY_NAMES)),
+    ("prewarm.predictor", Kind::Choice(PREDICTOR_NAMES)),
+    (
+        "prewarm.interval",
+        Kind::Duration {
+            positive: true,
+            why: PREWARM_TICK,
+        },
+    ),
+    (
+        "prewarm.top_k",
+        Kind::Integer {
+            min: 1,
+            max: 100_000_000,
+        },
+    ),
+    (
+        "prewarm.histogram_bin",
+        Kind::Duration {
+            positive: true,
+            why: HISTOGRAM,
+        },
+    ),
+    (
+        "prewarm.histogram_bins",
+        Kind::Integer {
+            min: 1,
+            max: 100_000,
+        },
+    ),
+    (
+        "prewarm.min_idle_samples",
+        Kind::Integer {
+            min: 1,
+            max: 1_000_000,
+        },
+    ),
+    (
+        "prewarm.cv_threshold",
+        Kind::Number(NumberRange::NonNegative),
+    ),
+    (
+        "prewarm.out_of_range_max",
+        Kind::Number(NumberRange::Fraction),
+    ),
+    (
+        "prewarm.fallback_keep_alive",
+        Kind::Duration {
+            positive: false,
+            why: HISTOGRAM,
+        },
+    ),
+    (
+        "tiered_cache.hosts",
+        Kind::Integer {
+            min: 1,
+            max: 100_000_000,
+        },
+    ),
+    (
+        "tiered_cache.regions",
+        Kind::Integer {
+            min: 1,
+            max: 100_000_000,
+        },
+    ),
+    ("tiered_cache.local_hit", Kind::Dist),
+    ("tiered_cache.regional_hit", Kind::Dist),
+    (
+        "tiered_cache.local_ttl",
+        Kind::Duration {
+            positive: false,
+            why: CACHE_TTL,
+        },
+    ),
+    (
+        "tiered_cache.regional_ttl",
+        Kind::Duration {
+            positive: false,
+            why: CACHE_TTL,
+        },
+    ),
+    (
+        "smart_delegation.margin",
+        Kind::Duration {
+            positive: false,
+            why: MARGIN,
+        },
+    ),
+    (
+        "partial_loading.core_fraction",
+        Kind::Number(NumberRange::Fraction),
+    ),
+    (
+        "partial_loading.extension_fraction",
+        Kind::Number(NumberRange::Fraction),
+    ),
 ];
 
 /// The leaf `dotted` (its static name and kind), if it is a leaf key.

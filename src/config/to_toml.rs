@@ -41,6 +41,13 @@ impl Config {
         }
         line(w, "]");
         dist_entry(w, "query_exec", &self.query_exec);
+        let enabled: Vec<String> = self
+            .policies
+            .enabled
+            .iter()
+            .map(|p| format!("\"{}\"", p.name()))
+            .collect();
+        line(w, &format!("policies = [{}]", enabled.join(", ")));
 
         let wl = &self.workload;
         section(w, "workload");
@@ -105,6 +112,60 @@ impl Config {
         line(w, &format!("do_base_mb = {}", float(m.do_base_mb)));
         line(w, &format!("bundle_mb = {}", float(m.bundle_mb)));
         line(w, &format!("runtime_mb = {}", float(m.runtime_mb)));
+
+        let p = &self.policies;
+        let pw = &p.prewarm;
+        section(w, "prewarm");
+        let predictor = match pw.predictor {
+            super::Predictor::TopK => "top_k",
+            super::Predictor::Histogram => "histogram",
+        };
+        line(w, &format!("predictor = \"{predictor}\""));
+        line(w, &format!("interval = {}", duration(pw.interval)));
+        line(w, &format!("top_k = {}", pw.top_k));
+        line(
+            w,
+            &format!("histogram_bin = {}", duration(pw.histogram_bin)),
+        );
+        line(w, &format!("histogram_bins = {}", pw.histogram_bins));
+        line(w, &format!("min_idle_samples = {}", pw.min_idle_samples));
+        line(w, &format!("cv_threshold = {}", float(pw.cv_threshold)));
+        line(
+            w,
+            &format!("out_of_range_max = {}", float(pw.out_of_range_max)),
+        );
+        line(
+            w,
+            &format!("fallback_keep_alive = {}", duration(pw.fallback_keep_alive)),
+        );
+
+        let tc = &p.tiered_cache;
+        section(w, "tiered_cache");
+        line(w, &format!("hosts = {}", tc.hosts));
+        line(w, &format!("regions = {}", tc.regions));
+        dist_entry(w, "local_hit", &tc.local_hit);
+        dist_entry(w, "regional_hit", &tc.regional_hit);
+        line(w, &format!("local_ttl = {}", duration(tc.local_ttl)));
+        line(w, &format!("regional_ttl = {}", duration(tc.regional_ttl)));
+
+        section(w, "smart_delegation");
+        line(
+            w,
+            &format!("margin = {}", duration(p.smart_delegation.margin)),
+        );
+
+        section(w, "partial_loading");
+        line(
+            w,
+            &format!("core_fraction = {}", float(p.partial_loading.core_fraction)),
+        );
+        line(
+            w,
+            &format!(
+                "extension_fraction = {}",
+                float(p.partial_loading.extension_fraction)
+            ),
+        );
         out
     }
 }

@@ -107,7 +107,7 @@ impl ExperimentResults {
                     point: run.point,
                     variant,
                     label: variant.label(config.platform_runtime_wasm_compile),
-                    policy: "none".to_string(),
+                    policy: config.policies.enabled.label(),
                     runs: vec![record.summary.clone()],
                     stats: Vec::new(),
                     latency: record.latency.clone(),
