@@ -18,10 +18,10 @@
 
 pub use crate::config::{Architecture, ArchitectureVariant, WasmCompile};
 
-use crate::config::Config;
+use crate::config::{Config, Policy};
 use crate::engine::SimRng;
+use crate::fleet::{Fetch, WasmCaches};
 use crate::time::Nanos;
-use rand::RngExt;
 
 /// How a load ends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,16 +32,7 @@ pub enum LoadOutcome {
     Failed,
 }
 
-/// Where the lazy load found the WASM.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum WasmSource {
-    /// Bundled with the worker (traditional, hybrid).
-    Bundle,
-    /// Found by the cache check.
-    CacheHit,
-    /// Fetched from R2 after a cache miss.
-    R2,
-}
+pub use crate::fleet::FetchSource as WasmSource;
 
 /// A phase of a DO's start, as named in the config's `[phases]`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -140,8 +131,16 @@ pub struct StartPlan {
     pub blocking: bool,
 }
 
-/// Draws the phases of one DO start.
-pub fn plan_start(variant: ArchitectureVariant, config: &Config, rng: &mut SimRng) -> StartPlan {
+/// Draws the phases of one DO start, beginning at `now`, for `tenant`.
+/// `caches` says where a lazy load finds its WASM (and learns from it).
+pub fn plan_start(
+    variant: ArchitectureVariant,
+    config: &Config,
+    caches: &mut WasmCaches,
+    tenant: u32,
+    now: Nanos,
+    rng: &mut SimRng,
+) -> StartPlan {
     let p = &config.phases;
     let arch = variant.architecture;
     let isolate = if arch.bundles_wasm() {
@@ -149,13 +148,23 @@ pub fn plan_start(variant: ArchitectureVariant, config: &Config, rng: &mut SimRn
     } else {
         p.isolate_start.sample(rng)
     };
+    // Partial loading: the core module's share of compile and init.
+    let core = if config.policies.enabled.has(Policy::PartialLoading) {
+        config.policies.partial_loading.core_fraction
+    } else {
+        1.0
+    };
     let load = match arch {
         Architecture::Thin => None,
         Architecture::Traditional | Architecture::Hybrid => {
             let mut spans = Spans::new();
             let t = spans.add(Phase::DataRead, 0, p.data_read.sample(rng));
-            let t = spans.add(Phase::WasmCompile, t, p.wasm_compile.sample(rng));
-            let duration = spans.add(Phase::PgliteInit, t, p.pglite_init.sample(rng));
+            let t = spans.add(
+                Phase::WasmCompile,
+                t,
+                scale(p.wasm_compile.sample(rng), core),
+            );
+            let duration = spans.add(Phase::PgliteInit, t, scale(p.pglite_init.sample(rng), core));
             Some(LoadPlan {
                 duration,
                 outcome: LoadOutcome::Ready,
@@ -163,7 +172,16 @@ pub fn plan_start(variant: ArchitectureVariant, config: &Config, rng: &mut SimRn
                 spans,
             })
         }
-        Architecture::Lazy => Some(plan_lazy_load(variant.runtime_wasm_compile, config, rng)),
+        Architecture::Lazy => {
+            let fetch = caches.fetch(tenant, now + isolate, config, rng);
+            Some(plan_lazy_load(
+                variant.runtime_wasm_compile,
+                config,
+                fetch,
+                core,
+                rng,
+            ))
+        }
     };
     StartPlan {
         isolate,
@@ -172,16 +190,29 @@ pub fn plan_start(variant: ArchitectureVariant, config: &Config, rng: &mut SimRn
     }
 }
 
-fn plan_lazy_load(compile: WasmCompile, config: &Config, rng: &mut SimRng) -> LoadPlan {
+/// `ns * fraction`, rounded.
+fn scale(ns: Nanos, fraction: f64) -> Nanos {
+    if fraction >= 1.0 {
+        ns
+    } else {
+        (ns as f64 * fraction).round() as Nanos
+    }
+}
+
+fn plan_lazy_load(
+    compile: WasmCompile,
+    config: &Config,
+    fetch: Fetch,
+    core: f64,
+    rng: &mut SimRng,
+) -> LoadPlan {
     let p = &config.phases;
     let mut spans = Spans::new();
-    let mut wasm_fetched = spans.add(Phase::CacheCheck, 0, p.cache_check.sample(rng));
-    let hit = rng.random::<f64>() < config.lazy.cache_hit_ratio;
-    let source = if hit {
-        WasmSource::CacheHit
+    let wasm_fetched = if fetch.source.is_r2() {
+        spans.add(Phase::CacheCheck, 0, fetch.lookup);
+        spans.add(Phase::R2Fetch, fetch.lookup, fetch.total - fetch.lookup)
     } else {
-        wasm_fetched = spans.add(Phase::R2Fetch, wasm_fetched, p.r2_fetch.sample(rng));
-        WasmSource::R2
+        spans.add(Phase::CacheCheck, 0, fetch.total)
     };
     // The data bundle is read alongside the WASM fetch, or after it.
     let data_start = if config.lazy.parallel_fetch {
@@ -191,11 +222,27 @@ fn plan_lazy_load(compile: WasmCompile, config: &Config, rng: &mut SimRng) -> Lo
     };
     let data_read = spans.add(Phase::DataRead, data_start, p.data_read.sample(rng));
     let fetched = wasm_fetched.max(data_read);
+    let streaming = config.policies.enabled.has(Policy::Streaming);
     let (compiled, outcome) = match compile {
         // The compile throws at once: the load fails when the fetch ends.
         WasmCompile::Blocked => (fetched, LoadOutcome::Failed),
+        WasmCompile::Allowed if streaming => {
+            // compileStreaming compiles the bytes as they arrive: from the
+            // end of the lookup, overlapping the transfer; it ends when both
+            // the compile and the transfer are done.
+            let t = spans.add(
+                Phase::WasmCompile,
+                fetch.lookup,
+                scale(p.wasm_compile.sample(rng), core),
+            );
+            (t.max(fetched), LoadOutcome::Ready)
+        }
         WasmCompile::Allowed => (
-            spans.add(Phase::WasmCompile, fetched, p.wasm_compile.sample(rng)),
+            spans.add(
+                Phase::WasmCompile,
+                fetched,
+                scale(p.wasm_compile.sample(rng), core),
+            ),
             LoadOutcome::Ready,
         ),
         WasmCompile::Loader => {
@@ -205,21 +252,41 @@ fn plan_lazy_load(compile: WasmCompile, config: &Config, rng: &mut SimRng) -> Lo
                 p.loader_isolate_start.sample(rng),
             );
             (
-                spans.add(Phase::LoaderCompile, t, p.loader_compile.sample(rng)),
+                spans.add(
+                    Phase::LoaderCompile,
+                    t,
+                    scale(p.loader_compile.sample(rng), core),
+                ),
                 LoadOutcome::Ready,
             )
         }
     };
     let duration = match outcome {
-        LoadOutcome::Ready => spans.add(Phase::PgliteInit, compiled, p.pglite_init.sample(rng)),
+        LoadOutcome::Ready => spans.add(
+            Phase::PgliteInit,
+            compiled,
+            scale(p.pglite_init.sample(rng), core),
+        ),
         LoadOutcome::Failed => compiled,
     };
     LoadPlan {
         duration,
         outcome,
-        source,
+        source: fetch.source,
         spans,
     }
+}
+
+/// The extension module's load under partial loading: the rest of compile
+/// and init, drawn when the first query that needs it arrives.
+pub fn plan_extension(variant: ArchitectureVariant, config: &Config, rng: &mut SimRng) -> Nanos {
+    let p = &config.phases;
+    let rest = 1.0 - config.policies.partial_loading.core_fraction;
+    let compile = match (variant.architecture, variant.runtime_wasm_compile) {
+        (Architecture::Lazy, WasmCompile::Loader) => p.loader_compile.sample(rng),
+        _ => p.wasm_compile.sample(rng),
+    };
+    scale(compile, rest) + scale(p.pglite_init.sample(rng), rest)
 }
 
 /// Whether a request to a running DO whose runtime is not ready is delegated
@@ -255,7 +322,9 @@ mod tests {
             lazy(WasmCompile::Blocked),
         ] {
             for _ in 0..100 {
-                let load = plan_start(variant, &config, &mut rng).load.unwrap();
+                let load = plan_start(variant, &config, &mut WasmCaches::CoinFlip, 0, 0, &mut rng)
+                    .load
+                    .unwrap();
                 let spans = load.spans.as_slice();
                 let end = spans.iter().map(|s| s.end).max().unwrap();
                 assert_eq!(end, load.duration, "{variant:?}");
@@ -279,20 +348,43 @@ mod tests {
                 .start
         };
         assert_eq!(
-            data_start(plan_start(lazy(WasmCompile::Allowed), &config, &mut rng)),
+            data_start(plan_start(
+                lazy(WasmCompile::Allowed),
+                &config,
+                &mut WasmCaches::CoinFlip,
+                0,
+                0,
+                &mut rng
+            )),
             0
         );
         config.lazy.parallel_fetch = false;
-        assert!(data_start(plan_start(lazy(WasmCompile::Allowed), &config, &mut rng)) > 0);
+        assert!(
+            data_start(plan_start(
+                lazy(WasmCompile::Allowed),
+                &config,
+                &mut WasmCaches::CoinFlip,
+                0,
+                0,
+                &mut rng
+            )) > 0
+        );
     }
 
     #[test]
     fn a_blocked_compile_fails_when_the_fetch_ends() {
         let config = load_default().unwrap();
         let mut rng = stream(5, &[]);
-        let load = plan_start(lazy(WasmCompile::Blocked), &config, &mut rng)
-            .load
-            .unwrap();
+        let load = plan_start(
+            lazy(WasmCompile::Blocked),
+            &config,
+            &mut WasmCaches::CoinFlip,
+            0,
+            0,
+            &mut rng,
+        )
+        .load
+        .unwrap();
         assert_eq!(load.outcome, LoadOutcome::Failed);
         assert!(load
             .spans

@@ -64,6 +64,8 @@ pub struct DoState {
     pub load: LoadState,
     /// Where this life's WASM came from (for load-time statistics).
     pub source: WasmSource,
+    /// Started by prewarming and not requested yet.
+    pub prewarmed: bool,
 }
 
 /// `timer_at` value of a DO with no expiry entry.
@@ -86,6 +88,7 @@ impl Default for DoState {
             status: Status::Evicted,
             load: LoadState::NotStarted,
             source: WasmSource::Bundle,
+            prewarmed: false,
         }
     }
 }

@@ -126,6 +126,18 @@ pub struct RunMetrics {
     pub compute_instances: TimeWeighted,
     /// Delegated requests that started a compute-worker instance.
     pub compute_cold_starts: u64,
+    /// Lazy loads served by the tiered caches' local and regional tiers.
+    pub local_cache_hits: u64,
+    pub regional_cache_hits: u64,
+    /// Prewarming: DOs started, those evicted before any request, and the
+    /// memory they held until their first request (or eviction).
+    pub prewarms_started: u64,
+    pub prewarms_wasted: u64,
+    pub prewarm_memory_kib: TimeWeighted,
+    /// Smart delegation: requests that waited for a load in progress.
+    pub smart_waits: u64,
+    /// Partial loading: extension loads started.
+    pub extension_loads: u64,
     /// Simulated span of the window, in nanoseconds.
     pub window: Nanos,
 }
@@ -154,6 +166,13 @@ impl RunMetrics {
             resident: TimeWeighted::new(from, to),
             compute_instances: TimeWeighted::new(from, to),
             compute_cold_starts: 0,
+            local_cache_hits: 0,
+            regional_cache_hits: 0,
+            prewarms_started: 0,
+            prewarms_wasted: 0,
+            prewarm_memory_kib: TimeWeighted::new(from, to),
+            smart_waits: 0,
+            extension_loads: 0,
             window: to.saturating_sub(from),
         }
     }
@@ -175,9 +194,26 @@ impl RunMetrics {
     pub fn record_load(&mut self, duration: Nanos, source: WasmSource) {
         self.loads_completed += 1;
         self.load_time.record(duration);
+        if source.is_cache() {
+            self.load_time_cache_hit.record(duration);
+        } else if source.is_r2() {
+            self.load_time_r2.record(duration);
+        }
+    }
+
+    /// Counts where a lazy load's WASM fetch was served from.
+    pub fn record_fetch(&mut self, source: WasmSource) {
         match source {
-            WasmSource::CacheHit => self.load_time_cache_hit.record(duration),
-            WasmSource::R2 => self.load_time_r2.record(duration),
+            WasmSource::CacheHit => self.cache_hits += 1,
+            WasmSource::LocalCache => {
+                self.cache_hits += 1;
+                self.local_cache_hits += 1;
+            }
+            WasmSource::RegionalCache => {
+                self.cache_hits += 1;
+                self.regional_cache_hits += 1;
+            }
+            WasmSource::R2 => self.r2_gets += 1,
             WasmSource::Bundle => {}
         }
     }

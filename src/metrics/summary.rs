@@ -241,6 +241,41 @@ pub const METRICS: &[Metric] = &[
         description: "lazy loads whose cache check found the WASM",
         value: |m| m.cache_hits as f64,
     },
+    Metric {
+        name: "local_cache_hits",
+        description: "lazy loads served by the host's local cache (tiered caching)",
+        value: |m| m.local_cache_hits as f64,
+    },
+    Metric {
+        name: "regional_cache_hits",
+        description: "lazy loads served by the regional cache (tiered caching)",
+        value: |m| m.regional_cache_hits as f64,
+    },
+    Metric {
+        name: "prewarms_started",
+        description: "DOs started by prewarming",
+        value: |m| m.prewarms_started as f64,
+    },
+    Metric {
+        name: "prewarms_wasted",
+        description: "prewarmed DOs evicted before any request",
+        value: |m| m.prewarms_wasted as f64,
+    },
+    Metric {
+        name: "prewarm_memory_gb_s",
+        description: "memory held by prewarmed DOs before their first request, GB-s (GiB)",
+        value: |m| m.prewarm_memory_kib.integral() as f64 / (KIB_PER_MB * KIB_PER_MB * 1e9),
+    },
+    Metric {
+        name: "smart_waits",
+        description: "requests that waited for a load in progress (smart delegation)",
+        value: |m| m.smart_waits as f64,
+    },
+    Metric {
+        name: "extension_loads",
+        description: "extension loads started (partial loading)",
+        value: |m| m.extension_loads as f64,
+    },
 ];
 
 /// The metric values of one run, in [`METRICS`] order.

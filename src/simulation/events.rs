@@ -27,4 +27,9 @@ pub enum Event {
     },
     /// A compute-worker instance finished a request.
     Release,
+    /// Prewarming by top-K: the periodic job runs.
+    PrewarmTick,
+    /// Prewarming by histogram: start the DO of `tenant`, released when it
+    /// went quiet at `quiet_from`, unless a request came since.
+    Prewarm { tenant: u32, quiet_from: Nanos },
 }

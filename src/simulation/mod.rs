@@ -15,18 +15,25 @@
 
 mod events;
 mod observer;
+mod policies;
 
 use crate::architecture::{
-    delegates_before_ready, plan_start, Architecture, ArchitectureVariant, LoadOutcome, WasmSource,
+    delegates_before_ready, plan_extension, plan_start, Architecture, ArchitectureVariant,
+    LoadOutcome,
 };
 use crate::config::Config;
+use crate::config::Policy;
 use crate::engine::{stream, EventQueue, SimRng};
 use crate::fleet::{ComputePool, DoState, ExpiryQueue, LoadState, Status, NEVER, NO_TIMER};
 use crate::metrics::{Path, RunMetrics};
+use crate::policy::prewarm::Decision;
+use crate::policy::smart_delegation::should_wait;
 use crate::time::Nanos;
 use crate::workload::{Arrival, ArrivalProcess, ArrivalSource};
 pub use events::Event;
 pub use observer::{NoObserver, Observer, RequestRecord};
+use policies::PolicyState;
+use rand::RngExt;
 
 /// Which run this is: the seed is the experiment's; `point` and
 /// `replication` select independent random streams. The architecture is not
@@ -125,7 +132,11 @@ struct Simulation<'a, O: Observer> {
     duration: Nanos,
     arrivals_total: u64,
     completions: u64,
+    policy: PolicyState,
 }
+
+/// `StartDone`'s `arrival` when no request started the DO (a prewarm).
+const NO_REQUEST: Nanos = Nanos::MAX;
 
 impl<'a, O: Observer> Simulation<'a, O> {
     fn new(
@@ -166,8 +177,15 @@ impl<'a, O: Observer> Simulation<'a, O> {
             duration: to,
             arrivals_total: 0,
             completions: 0,
+            policy: PolicyState::new(config, tenants),
         };
         sim.next_arrival = sim.draw_arrival(0);
+        if sim.policy.top_k.is_some() {
+            let first = config.policies.prewarm.interval;
+            if first < sim.duration {
+                sim.queue.push(first, Event::PrewarmTick);
+            }
+        }
         sim
     }
 
@@ -221,6 +239,7 @@ impl<'a, O: Observer> Simulation<'a, O> {
         self.metrics.resident.finish();
         self.pool.instances.finish();
         self.metrics.compute_instances = self.pool.instances.clone();
+        self.metrics.prewarm_memory_kib.finish();
         RunOutcome {
             final_memory_kib: self.metrics.memory_kib.level(),
             final_instances: self.pool.count(),
@@ -240,11 +259,21 @@ impl<'a, O: Observer> Simulation<'a, O> {
         let now = a.time;
         let k = a.tenant;
         self.arrivals_total += 1;
+        if let Some(top) = &mut self.policy.top_k {
+            top.record(k);
+        }
+        if let Some(h) = &mut self.policy.histograms {
+            // The idle time since the DO last went quiet (any earlier life).
+            let quiet = self.dos[k as usize].quiet_from;
+            if quiet > 0 && now > quiet {
+                h.record(k, now - quiet);
+            }
+        }
         if !self.dos[k as usize].is_resident() {
             if self.in_window(now) {
                 self.metrics.cold_starts += 1;
             }
-            self.start(k, now);
+            self.start(k, now, now);
             if self.blocking {
                 // Traditional: the request waits on the slot for the
                 // constructor's load.
@@ -256,6 +285,13 @@ impl<'a, O: Observer> Simulation<'a, O> {
         let d = &mut self.dos[k as usize];
         d.ordinal = d.ordinal.saturating_add(1);
         let ordinal = d.ordinal;
+        if d.prewarmed {
+            // The first request to a prewarmed DO: the prewarm paid off.
+            d.prewarmed = false;
+            let held = self.held_kib(k);
+            self.metrics.prewarm_memory_kib.sub(now, held);
+        }
+        let d = &self.dos[k as usize];
         if d.status == Status::Starting {
             if self.blocking {
                 // Traditional: queue on the slot behind the constructor.
@@ -276,38 +312,158 @@ impl<'a, O: Observer> Simulation<'a, O> {
         }
     }
 
+    /// The memory a resident DO holds now, in KiB.
+    fn held_kib(&self, k: u32) -> u64 {
+        let d = &self.dos[k as usize];
+        self.memory.resident_kib
+            + if d.holds_runtime() {
+                self.memory.runtime_kib
+            } else {
+                0
+            }
+    }
+
     /// Serves a request at a running DO at `now`: locally if its runtime is
     /// ready (or the architecture waits for it), at the compute worker
-    /// otherwise.
+    /// otherwise; policies may change which.
     #[inline]
     fn serve(&mut self, k: u32, ordinal: u32, arrival: Nanos, now: Nanos) {
         let d = &self.dos[k as usize];
         let waited = arrival < d.started_at;
         if d.is_ready(now) {
+            if self.policy.has(Policy::PartialLoading) {
+                if let Some(ext) = self.extension_for(k, now) {
+                    // The query needs an extension that is not loaded yet.
+                    if self.blocking {
+                        self.serve_locally(k, ordinal, arrival, ext, Path::Queued);
+                    } else {
+                        self.dispatch(k, ordinal, arrival, now);
+                    }
+                    return;
+                }
+            }
             let path = if waited { Path::Queued } else { Path::Local };
             self.serve_locally(k, ordinal, arrival, now, path);
         } else if self.blocking {
             self.serve_locally(k, ordinal, arrival, now, Path::Queued);
+        } else if self.policy.has(Policy::SmartDelegation) && d.load == LoadState::Active {
+            self.serve_smartly(k, ordinal, arrival, now);
         } else {
             self.dispatch(k, ordinal, arrival, now);
         }
     }
 
-    /// Runs a request on the DO's FIFO execution slot from `now` on.
+    /// Partial loading: whether this query needs the extension and, if it
+    /// is not ready, when it will be (starting its load on first need).
+    fn extension_for(&mut self, k: u32, now: Nanos) -> Option<Nanos> {
+        let fraction = self.config.policies.partial_loading.extension_fraction;
+        if self.rng.random::<f64>() >= fraction {
+            return None;
+        }
+        let ready = self
+            .policy
+            .extension_ready
+            .get(k as usize)
+            .copied()
+            .unwrap_or(NEVER);
+        if ready <= now {
+            return None;
+        }
+        if ready != NEVER {
+            return Some(ready);
+        }
+        let ready = now + plan_extension(self.variant, self.config, &mut self.rng);
+        if let Some(slot) = self.policy.extension_ready.get_mut(k as usize) {
+            *slot = ready;
+        }
+        if self.in_window(now) {
+            self.metrics.extension_loads += 1;
+        }
+        if self.config.durable_object.load_keeps_alive {
+            let d = &mut self.dos[k as usize];
+            d.quiet_from = d.quiet_from.max(ready);
+        }
+        Some(ready)
+    }
+
+    /// Smart delegation: wait for the load in progress when that is predicted
+    /// to be faster, delegate otherwise.
+    fn serve_smartly(&mut self, k: u32, ordinal: u32, arrival: Nanos, now: Nanos) {
+        let d = &self.dos[k as usize];
+        let elapsed = now.saturating_sub(d.started_at);
+        let Some(plan) = self.policy.loading.get(&k) else {
+            self.dispatch(k, ordinal, arrival, now);
+            return;
+        };
+        if !should_wait(self.config, plan, elapsed) {
+            self.dispatch(k, ordinal, arrival, now);
+            return;
+        }
+        if self.in_window(arrival) {
+            self.metrics.smart_waits += 1;
+        }
+        if d.ready_at != NEVER {
+            let ready = d.ready_at;
+            self.serve_locally(k, ordinal, arrival, ready, Path::Queued);
+        } else {
+            // The load will fail (the DO cannot know): when it does, the
+            // request is served again, and delegated.
+            let failed_at = d.started_at + plan.duration;
+            let d = &mut self.dos[k as usize];
+            d.quiet_from = d.quiet_from.max(failed_at);
+            self.queue.push(
+                failed_at,
+                Event::AfterStart {
+                    tenant: k,
+                    ordinal,
+                    arrival,
+                },
+            );
+        }
+    }
+
+    /// Runs a request on the DO's FIFO execution slot, not before `from`.
     #[inline]
-    fn serve_locally(&mut self, k: u32, ordinal: u32, arrival: Nanos, now: Nanos, path: Path) {
+    fn serve_locally(&mut self, k: u32, ordinal: u32, arrival: Nanos, from: Nanos, path: Path) {
         let exec = self.config.query_exec.sample(&mut self.rng);
         let d = &mut self.dos[k as usize];
-        let done = now.max(d.busy_until) + exec;
+        let done = from.max(d.busy_until) + exec;
         d.busy_until = done;
         d.quiet_from = d.quiet_from.max(done);
         self.complete(k, arrival, done, path, ordinal);
         self.arm_idle(k);
     }
 
-    /// Starts an evicted DO at `now`: draws its constructor and load.
-    fn start(&mut self, k: u32, now: Nanos) {
-        let plan = plan_start(self.variant, self.config, &mut self.rng);
+    /// Starts an evicted DO at `now` without a request (prewarming).
+    fn prewarm_start(&mut self, k: u32, now: Nanos) {
+        if self.dos[k as usize].is_resident() {
+            return;
+        }
+        self.start(k, now, NO_REQUEST);
+        let d = &mut self.dos[k as usize];
+        d.ordinal = 0;
+        d.prewarmed = true;
+        let started_at = d.started_at;
+        if self.in_window(started_at) {
+            self.metrics.prewarms_started += 1;
+        }
+        self.metrics
+            .prewarm_memory_kib
+            .add(now, self.memory.resident_kib);
+    }
+
+    /// Starts an evicted DO at `now`: draws its constructor and load. The
+    /// request that started it arrived at `arrival` (`NO_REQUEST` for a
+    /// prewarm).
+    fn start(&mut self, k: u32, now: Nanos, arrival: Nanos) {
+        let plan = plan_start(
+            self.variant,
+            self.config,
+            &mut self.policy.caches,
+            k,
+            now,
+            &mut self.rng,
+        );
         self.observer.start(k, now, &plan);
         let in_window = self.in_window(now);
         let keeps_alive = self.config.durable_object.load_keeps_alive;
@@ -335,11 +491,10 @@ impl<'a, O: Observer> Simulation<'a, O> {
                 d.quiet_from = end;
             }
             if in_window {
-                match load.source {
-                    WasmSource::CacheHit => self.metrics.cache_hits += 1,
-                    WasmSource::R2 => self.metrics.r2_gets += 1,
-                    WasmSource::Bundle => {}
-                }
+                self.metrics.record_fetch(load.source);
+            }
+            if self.policy.has(Policy::SmartDelegation) {
+                self.policy.loading.insert(k, load);
             }
         }
         let started_at = d.started_at;
@@ -348,7 +503,7 @@ impl<'a, O: Observer> Simulation<'a, O> {
             Event::StartDone {
                 tenant: k,
                 epoch,
-                arrival: now,
+                arrival,
             },
         );
         self.metrics.memory_kib.add(now, self.memory.resident_kib);
@@ -392,13 +547,40 @@ impl<'a, O: Observer> Simulation<'a, O> {
     /// `quiet_from`) and makes sure an expiry entry fires by its deadline.
     #[inline]
     fn arm_idle(&mut self, k: u32) {
-        let timeout = self
-            .config
-            .durable_object
-            .idle_timeout
-            .sample(&mut self.rng);
+        let timeout = match self.policy.histograms.as_ref().map(|h| h.decision(k)) {
+            None | Some(Decision::PlatformTimeout) => self
+                .config
+                .durable_object
+                .idle_timeout
+                .sample(&mut self.rng),
+            Some(Decision::KeepAlive(keep)) => keep,
+            Some(Decision::Prewarm { prewarm, .. }) => {
+                // Release the DO as soon as it is quiet; start it again just
+                // before its next request is due.
+                let quiet = self.dos[k as usize].quiet_from;
+                let at = quiet.saturating_add(prewarm);
+                if at < self.duration {
+                    self.queue.push(
+                        at,
+                        Event::Prewarm {
+                            tenant: k,
+                            quiet_from: quiet,
+                        },
+                    );
+                }
+                0
+            }
+        };
+        let deadline = self.dos[k as usize].quiet_from.saturating_add(timeout);
+        self.arm_at(k, deadline);
+    }
+
+    /// Sets the DO's eviction deadline and makes sure an expiry entry fires
+    /// by it.
+    #[inline]
+    fn arm_at(&mut self, k: u32, deadline: Nanos) {
         let d = &mut self.dos[k as usize];
-        d.idle_deadline = d.quiet_from.saturating_add(timeout);
+        d.idle_deadline = deadline.max(d.quiet_from);
         if d.idle_deadline < d.timer_at {
             d.timer_at = d.idle_deadline;
             self.expiry.push(d.idle_deadline, k);
@@ -457,9 +639,24 @@ impl<'a, O: Observer> Simulation<'a, O> {
             }
             LoadState::NotStarted | LoadState::Failed => {}
         }
+        let wasted = d.prewarmed;
+        d.prewarmed = false;
         d.status = Status::Evicted;
         d.load = LoadState::NotStarted;
         d.ready_at = NEVER;
+        if wasted {
+            // Prewarmed, then evicted before any request came.
+            if load_in_window {
+                self.metrics.prewarms_wasted += 1;
+            }
+            self.metrics.prewarm_memory_kib.sub(now, freed);
+        }
+        if let Some(slot) = self.policy.extension_ready.get_mut(k as usize) {
+            *slot = NEVER;
+        }
+        if self.policy.has(Policy::SmartDelegation) {
+            self.policy.loading.remove(&k);
+        }
         d.epoch = d.epoch.wrapping_add(1);
         d.timer_at = NO_TIMER;
         if in_window {
@@ -481,16 +678,22 @@ impl<'a, O: Observer> Simulation<'a, O> {
                     return;
                 }
                 d.status = Status::Running;
+                let prewarmed = d.prewarmed;
                 if self.has_load {
                     d.load = LoadState::Active;
                     if self.in_window(now) {
                         self.metrics.loads_started += 1;
                     }
                     self.metrics.memory_kib.add(now, self.memory.runtime_kib);
+                    if prewarmed {
+                        self.metrics
+                            .prewarm_memory_kib
+                            .add(now, self.memory.runtime_kib);
+                    }
                 }
                 // The request that started the DO. A traditional DO queued
                 // it on its slot when it arrived.
-                if !self.blocking {
+                if !self.blocking && arrival != NO_REQUEST {
                     self.serve(tenant, 1, arrival, now);
                 }
             }
@@ -505,6 +708,11 @@ impl<'a, O: Observer> Simulation<'a, O> {
                     self.metrics.loads_failed += 1;
                 }
                 self.metrics.memory_kib.sub(now, self.memory.runtime_kib);
+                if d.prewarmed {
+                    self.metrics
+                        .prewarm_memory_kib
+                        .sub(now, self.memory.runtime_kib);
+                }
             }
             Event::AfterStart {
                 tenant,
@@ -512,6 +720,38 @@ impl<'a, O: Observer> Simulation<'a, O> {
                 arrival,
             } => self.serve(tenant, ordinal, arrival, now),
             Event::Release => self.pool.release(now),
+            Event::PrewarmTick => {
+                let k = usize::try_from(self.config.policies.prewarm.top_k).unwrap_or(usize::MAX);
+                let top = self
+                    .policy
+                    .top_k
+                    .as_mut()
+                    .map(|t| t.take_top(k))
+                    .unwrap_or_default();
+                for tenant in top {
+                    if !self.dos[tenant as usize].is_resident() {
+                        self.prewarm_start(tenant, now);
+                        self.arm_idle(tenant);
+                    }
+                }
+                let next = now.saturating_add(self.config.policies.prewarm.interval);
+                if next < self.duration {
+                    self.queue.push(next, Event::PrewarmTick);
+                }
+            }
+            Event::Prewarm { tenant, quiet_from } => {
+                let d = &self.dos[tenant as usize];
+                // Stale if the DO came back, or went quiet again, since.
+                if d.is_resident() || d.quiet_from != quiet_from {
+                    return;
+                }
+                let until = match self.policy.histograms.as_ref().map(|h| h.decision(tenant)) {
+                    Some(Decision::Prewarm { until, .. }) => quiet_from.saturating_add(until),
+                    _ => return,
+                };
+                self.prewarm_start(tenant, now);
+                self.arm_at(tenant, until);
+            }
         }
     }
 }
