@@ -309,6 +309,8 @@ pub struct Prewarm {
     pub predictor: Predictor,
     pub interval: Nanos,
     pub top_k: u64,
+    /// Time constant of the exponentially decayed request counts top-K ranks.
+    pub window: Nanos,
     pub histogram_bin: Nanos,
     pub histogram_bins: u64,
     pub min_idle_samples: u64,

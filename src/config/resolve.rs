@@ -188,6 +188,7 @@ impl Resolver<'_> {
                 },
                 interval: self.nanos("prewarm.interval")?,
                 top_k: self.integer("prewarm.top_k")?,
+                window: self.nanos("prewarm.window")?,
                 histogram_bin: self.nanos("prewarm.histogram_bin")?,
                 histogram_bins: self.integer("prewarm.histogram_bins")?,
                 min_idle_samples: self.integer("prewarm.min_idle_samples")?,

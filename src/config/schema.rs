@@ -175,6 +175,13 @@ pub(crate) const SCHEMA: &[(&str, Kind)] = &[
         },
     ),
     (
+        "prewarm.window",
+        Kind::Duration {
+            positive: true,
+            why: PREWARM_TICK,
+        },
+    ),
+    (
         "prewarm.histogram_bin",
         Kind::Duration {
             positive: true,

@@ -123,6 +123,7 @@ impl Config {
         line(w, &format!("predictor = \"{predictor}\""));
         line(w, &format!("interval = {}", duration(pw.interval)));
         line(w, &format!("top_k = {}", pw.top_k));
+        line(w, &format!("window = {}", duration(pw.window)));
         line(
             w,
             &format!("histogram_bin = {}", duration(pw.histogram_bin)),

@@ -218,6 +218,15 @@ impl RunMetrics {
         }
     }
 
+    /// Cold starts per request (NaN without requests).
+    pub fn cold_start_fraction(&self) -> f64 {
+        if self.requests == 0 {
+            f64::NAN
+        } else {
+            self.cold_starts as f64 / self.requests as f64
+        }
+    }
+
     /// Requests by path.
     pub fn path_count(&self, path: Path) -> u64 {
         self.by_path[path as usize].count()

@@ -23,29 +23,46 @@ use crate::time::Nanos;
 
 type Map<V> = HashMap<u32, V, BuildHasherDefault<DefaultHasher>>;
 
-/// Requests per tenant since the last tick.
-#[derive(Debug, Default)]
+/// Recent request counts per tenant: every tick multiplies them by
+/// `e^(-interval / window)`, an exponentially decayed count whose time
+/// constant is the window.
+#[derive(Debug)]
 pub struct TopK {
-    counts: Map<u32>,
+    counts: Map<f64>,
+    decay: f64,
 }
 
 impl TopK {
+    /// Counts decayed by `e^(-interval/window)` at every tick.
+    pub fn new(interval: Nanos, window: Nanos) -> Self {
+        Self {
+            counts: Map::default(),
+            decay: (-(interval as f64) / window.max(1) as f64).exp(),
+        }
+    }
+
     /// Counts a request.
     #[inline]
     pub fn record(&mut self, tenant: u32) {
-        *self.counts.entry(tenant).or_insert(0) += 1;
+        *self.counts.entry(tenant).or_insert(0.0) += 1.0;
     }
 
-    /// The `k` tenants with the most requests since the last call (ties to
-    /// the lower id), most requested first; starts a new interval.
+    /// The `k` tenants with the highest recent counts (ties to the lower
+    /// id), highest first; then decays every count.
     pub fn take_top(&mut self, k: usize) -> Vec<u32> {
-        let mut all: Vec<(u32, u32)> = self.counts.drain().map(|(t, c)| (c, t)).collect();
-        let order = |a: &(u32, u32), b: &(u32, u32)| b.0.cmp(&a.0).then(a.1.cmp(&b.1));
+        let mut all: Vec<(f64, u32)> = self.counts.iter().map(|(&t, &c)| (c, t)).collect();
+        let order = |a: &(f64, u32), b: &(f64, u32)| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1));
         if k < all.len() {
             all.select_nth_unstable_by(k, order);
             all.truncate(k);
         }
         all.sort_unstable_by(order);
+        let decay = self.decay;
+        // Counts below a hundredth of a request no longer rank: drop them.
+        self.counts.retain(|_, c| {
+            *c *= decay;
+            *c >= 0.01
+        });
         all.into_iter().map(|(_, t)| t).collect()
     }
 }
@@ -164,14 +181,19 @@ mod tests {
 
     #[test]
     fn top_k_takes_the_most_requested_with_ties_to_the_lower_id() {
-        let mut t = TopK::default();
+        let mut t = TopK::new(SECOND, SECOND);
         for tenant in [5, 5, 5, 2, 2, 9, 9, 1] {
             t.record(tenant);
         }
         assert_eq!(t.take_top(2), vec![5, 2]);
-        assert!(t.take_top(2).is_empty(), "a new interval starts empty");
+        // Counts decay by e^-1 per tick: 3 old requests (1.10) still
+        // outweigh 1 new one.
         t.record(3);
-        assert_eq!(t.take_top(10), vec![3]);
+        assert_eq!(t.take_top(2), vec![5, 3]);
+        for _ in 0..10 {
+            t.take_top(1);
+        }
+        assert!(t.take_top(10).is_empty(), "old counts fade out");
     }
 
     #[test]

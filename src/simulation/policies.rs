@@ -43,7 +43,12 @@ impl PolicyState {
             } else {
                 Vec::new()
             },
-            top_k: (prewarm == Some(Predictor::TopK)).then(TopK::default),
+            top_k: (prewarm == Some(Predictor::TopK)).then(|| {
+                TopK::new(
+                    config.policies.prewarm.interval,
+                    config.policies.prewarm.window,
+                )
+            }),
             histograms: (prewarm == Some(Predictor::Histogram))
                 .then(|| IdleHistograms::new(config.policies.prewarm.clone())),
         }

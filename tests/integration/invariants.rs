@@ -22,8 +22,11 @@ fn small_config() -> impl Strategy<Value = Vec<String>> {
         (0usize..4, 0usize..3, any::<bool>()),
         (duration_spec(), duration_spec(), duration_spec(), duration_spec()),
         (prop_oneof![Just("\"50ms\"".to_string()), Just("\"2s\"".to_string()), duration_spec()], 1u32..5000),
+        (proptest::collection::vec(any::<bool>(), 5), any::<bool>(), 1u32..20),
     )
-        .prop_map(|((tenants, s, rate, secs), (arch, compile, keeps), (exec, compile_t, init, cold), (idle, worker_idle))| {
+        .prop_map(|((tenants, s, rate, secs), (arch, compile, keeps), (exec, compile_t, init, cold), (idle, worker_idle), (on, histogram, top_k))| {
+            let names = ["prewarm", "streaming", "tiered_cache", "smart_delegation", "partial_loading"];
+            let policies: Vec<String> = names.iter().zip(&on).filter(|(_, on)| **on).map(|(n, _)| format!("\"{n}\"")).collect();
             let arch = ["traditional", "hybrid", "thin", "lazy"][arch];
             let compile = ["blocked", "allowed", "loader"][compile];
             vec![
@@ -39,6 +42,13 @@ fn small_config() -> impl Strategy<Value = Vec<String>> {
                 format!("compute.cold_start={cold}"),
                 format!("do.idle_timeout={idle}"),
                 format!("compute.idle_timeout=\"{worker_idle}ms\""),
+                format!("policies=[{}]", policies.join(",")),
+                format!("prewarm.predictor=\"{}\"", if histogram { "histogram" } else { "top_k" }),
+                format!("prewarm.top_k={top_k}"),
+                "prewarm.interval=\"2s\"".to_string(),
+                "prewarm.histogram_bin=\"100ms\"".to_string(),
+                "prewarm.min_idle_samples=2".to_string(),
+                "tiered_cache.hosts=3".to_string(),
             ]
         })
 }
@@ -71,6 +81,10 @@ proptest! {
         }
         prop_assert!(m.cold_starts <= m.requests);
         prop_assert!(m.memory_kib.peak() as f64 >= m.memory_kib.mean());
+        prop_assert_eq!(m.prewarm_memory_kib.level(), 0, "prewarm memory returns to zero");
+        prop_assert_eq!(m.prewarm_memory_kib.underflows(), 0);
+        prop_assert!(m.prewarms_wasted <= m.prewarms_started);
+        prop_assert!(m.prewarm_memory_kib.integral() <= m.memory_kib.integral());
     }
 }
 

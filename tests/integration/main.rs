@@ -10,5 +10,6 @@ mod common;
 mod determinism;
 mod invariants;
 mod output_dirs;
+mod policies;
 mod seed_tables;
 mod snapshots;
