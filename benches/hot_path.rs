@@ -30,7 +30,6 @@ fn hot_path(c: &mut Criterion) {
     };
     let id = RunIdentity {
         seed: 1,
-        point: 0,
         replication: 0,
     };
     let requests = simulate(&cfg, hybrid, id).arrivals;

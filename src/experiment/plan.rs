@@ -98,7 +98,6 @@ impl Experiment {
         let config = &self.points[run.point].config;
         RunIdentity {
             seed: config.seed,
-            point: run.point as u64,
             replication: u64::from(run.replication),
         }
     }

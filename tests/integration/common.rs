@@ -24,7 +24,6 @@ pub fn run_variant(config: &Config, variant: ArchitectureVariant, replication: u
         variant,
         RunIdentity {
             seed: config.seed,
-            point: 0,
             replication,
         },
     )

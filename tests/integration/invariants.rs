@@ -123,7 +123,6 @@ fn an_observer_sees_every_request_start_and_eviction() {
             variant,
             RunIdentity {
                 seed: 1,
-                point: 0,
                 replication: 0,
             },
             &mut count,
