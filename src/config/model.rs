@@ -202,6 +202,10 @@ pub struct Compute {
     pub exec: Dist,
     /// An idle instance expires after this long.
     pub idle_timeout: Nanos,
+    /// Requests one instance serves at once.
+    pub concurrency: u32,
+    /// The most instances at once (0: no limit); past it requests queue.
+    pub max_instances: u64,
 }
 
 /// `[memory]`, in megabytes.

@@ -83,6 +83,9 @@ pub(crate) fn resolve(merged: &Merged, layers: &[Source]) -> Result<Config, Conf
             cold_start: dist("compute.cold_start")?,
             exec: dist("compute.exec")?,
             idle_timeout: r.nanos("compute.idle_timeout")?,
+            concurrency: u32::try_from(r.integer("compute.concurrency")?)
+                .map_err(|_| r.internal("compute.concurrency"))?,
+            max_instances: r.integer("compute.max_instances")?,
         },
         memory: Memory {
             do_base_mb: r.number("memory.do_base_mb")?,

@@ -155,6 +155,20 @@ pub(crate) const SCHEMA: &[(&str, Kind)] = &[
             why: COMPUTE_IDLE,
         },
     ),
+    (
+        "compute.concurrency",
+        Kind::Integer {
+            min: 1,
+            max: 1_000_000,
+        },
+    ),
+    (
+        "compute.max_instances",
+        Kind::Integer {
+            min: 0,
+            max: 4_000_000_000,
+        },
+    ),
     ("memory.do_base_mb", Kind::Number(NumberRange::NonNegative)),
     ("memory.bundle_mb", Kind::Number(NumberRange::NonNegative)),
     ("memory.runtime_mb", Kind::Number(NumberRange::NonNegative)),

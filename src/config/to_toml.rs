@@ -106,6 +106,8 @@ impl Config {
         dist_entry(w, "cold_start", &c.cold_start);
         dist_entry(w, "exec", &c.exec);
         line(w, &format!("idle_timeout = {}", duration(c.idle_timeout)));
+        line(w, &format!("concurrency = {}", c.concurrency));
+        line(w, &format!("max_instances = {}", c.max_instances));
 
         let m = &self.memory;
         section(w, "memory");

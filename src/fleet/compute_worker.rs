@@ -1,12 +1,18 @@
 //! The compute worker: stateless instances that delegated requests run on.
 //!
-//! Instances are interchangeable, so the pool keeps only counts and the
-//! release times of idle instances. A request takes the most recently
-//! released idle instance (LIFO, so the others age out) or, with none idle,
-//! cold-starts a new one. Idle instances expire `idle_timeout` after their
-//! release. Because releases happen in time order and the timeout is a
-//! constant, the idle list is sorted by expiry and expiry is handled lazily,
-//! at the next pool operation, in exact time order: no timers.
+//! Each instance serves up to `concurrency` requests at once. A request takes
+//! a slot on the most recently used instance with a free slot (LIFO, so the
+//! others age out), else on the most recently released idle instance, else
+//! cold-starts a new instance if the pool is below `max_instances` (0: no
+//! limit), else waits in a FIFO queue for the next free slot (the caller
+//! holds the queue: see [`ComputePool::release`]).
+//!
+//! An instance is idle when none of its slots is busy; it expires
+//! `idle_timeout` after it went idle. Releases happen in time order and the
+//! timeout is a constant, so the idle list is sorted by expiry, and expiry is
+//! handled lazily at the next pool operation, in exact time order: no timers.
+//! At equal times requests come before expiries (the ordering contract in
+//! lib.rs): an instance expiring at `now` still serves.
 
 use std::collections::VecDeque;
 
@@ -17,21 +23,37 @@ use crate::time::Nanos;
 
 /// A delegated request's fate at the pool.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Dispatched {
-    /// When the response is back at the DO.
-    pub finish: Nanos,
-    /// Whether it started a new instance.
-    pub cold: bool,
+pub enum Dispatched {
+    /// Running on `instance`; the response is back at the DO at `finish`.
+    Running {
+        instance: u32,
+        finish: Nanos,
+        cold: bool,
+    },
+    /// Every instance is busy and the pool is at its maximum: wait.
+    Saturated,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Instance {
+    busy: u32,
+    alive: bool,
 }
 
 /// The pool of compute-worker instances.
 #[derive(Debug)]
 pub struct ComputePool {
     config: Compute,
-    /// Release times of idle instances, oldest first.
-    idle: VecDeque<Nanos>,
-    busy: u64,
-    /// Instance count over time (busy + idle).
+    instances_by_id: Vec<Instance>,
+    /// Ids of expired instances, for reuse.
+    free_ids: Vec<u32>,
+    /// Ids of alive instances with some but not all slots busy.
+    partial: Vec<u32>,
+    /// `(went idle at, id)` of idle instances, oldest first.
+    idle: VecDeque<(Nanos, u32)>,
+    alive: u64,
+    busy_slots: u64,
+    /// Instance count over time.
     pub instances: TimeWeighted,
     /// Instances started.
     pub cold_starts: u64,
@@ -42,11 +64,31 @@ impl ComputePool {
     pub fn new(config: Compute, window_from: Nanos, window_to: Nanos) -> Self {
         Self {
             config,
+            instances_by_id: Vec::new(),
+            free_ids: Vec::new(),
+            partial: Vec::new(),
             idle: VecDeque::new(),
-            busy: 0,
+            alive: 0,
+            busy_slots: 0,
             instances: TimeWeighted::new(window_from, window_to),
             cold_starts: 0,
         }
+    }
+
+    fn concurrency(&self) -> u32 {
+        self.config.concurrency.max(1)
+    }
+
+    /// Takes a slot on `id`.
+    fn occupy(&mut self, id: u32) {
+        let c = self.concurrency();
+        if let Some(inst) = self.instances_by_id.get_mut(id as usize) {
+            inst.busy += 1;
+            if inst.busy < c {
+                self.partial.push(id);
+            }
+        }
+        self.busy_slots += 1;
     }
 
     /// Sends a request to the pool at `now`: picks or starts an instance and
@@ -54,49 +96,114 @@ impl ComputePool {
     #[inline]
     pub fn dispatch(&mut self, now: Nanos, rng: &mut SimRng) -> Dispatched {
         self.expire(now);
-        let cold = self.idle.pop_back().is_none();
-        self.busy += 1;
-        let mut finish = now + self.config.rtt.sample(rng) + self.config.exec.sample(rng);
-        if cold {
-            self.cold_starts += 1;
-            self.instances.add(now, 1);
-            finish += self.config.cold_start.sample(rng);
+        // A partly busy instance first (the most recent), then an idle one.
+        while let Some(id) = self.partial.pop() {
+            // Entries go stale when their instance filled up or went idle.
+            let c = self.concurrency();
+            if self
+                .instances_by_id
+                .get(id as usize)
+                .is_some_and(|i| i.alive && i.busy > 0 && i.busy < c)
+            {
+                return self.run_on(id, now, false, rng);
+            }
         }
-        Dispatched { finish, cold }
+        if let Some((_, id)) = self.idle.pop_back() {
+            return self.run_on(id, now, false, rng);
+        }
+        if self.config.max_instances > 0 && self.alive >= self.config.max_instances {
+            return Dispatched::Saturated;
+        }
+        let id = match self.free_ids.pop() {
+            Some(id) => {
+                self.instances_by_id[id as usize] = Instance {
+                    busy: 0,
+                    alive: true,
+                };
+                id
+            }
+            None => {
+                self.instances_by_id.push(Instance {
+                    busy: 0,
+                    alive: true,
+                });
+                (self.instances_by_id.len() - 1) as u32
+            }
+        };
+        self.alive += 1;
+        self.cold_starts += 1;
+        self.instances.add(now, 1);
+        self.run_on(id, now, true, rng)
     }
 
-    /// An instance finishes its request at `now` and goes idle.
+    /// Runs a request on instance `id` from `now` (a waiting request when a
+    /// slot frees, with `cold = false`).
+    pub fn run_on(&mut self, id: u32, now: Nanos, cold: bool, rng: &mut SimRng) -> Dispatched {
+        self.occupy(id);
+        let mut finish = now + self.config.rtt.sample(rng) + self.config.exec.sample(rng);
+        if cold {
+            finish += self.config.cold_start.sample(rng);
+        }
+        Dispatched::Running {
+            instance: id,
+            finish,
+            cold,
+        }
+    }
+
+    /// A request on `instance` finishes at `now`. Returns the instance if it
+    /// now has a free slot that a waiting request should take at once (the
+    /// caller then calls [`run_on`](Self::run_on)); otherwise the slot is
+    /// returned to the pool.
     #[inline]
-    pub fn release(&mut self, now: Nanos) {
+    pub fn release(&mut self, instance: u32, now: Nanos, someone_waits: bool) -> Option<u32> {
         self.expire(now);
-        debug_assert!(self.busy > 0, "release without dispatch");
-        self.busy = self.busy.saturating_sub(1);
-        self.idle.push_back(now);
+        self.busy_slots = self.busy_slots.saturating_sub(1);
+        let inst = self.instances_by_id.get_mut(instance as usize)?;
+        inst.busy = inst.busy.saturating_sub(1);
+        if someone_waits {
+            // The slot goes straight to the waiting request (`run_on`).
+            return Some(instance);
+        }
+        if inst.busy == 0 {
+            self.idle.push_back((now, instance));
+        } else {
+            self.partial.push(instance);
+        }
+        None
     }
 
     /// Retires every idle instance whose timeout ended before `now`.
     #[inline]
     pub fn expire(&mut self, now: Nanos) {
-        while let Some(&released) = self.idle.front() {
-            let expiry = released.saturating_add(self.config.idle_timeout);
-            // At equal times requests come before expiries (the ordering
-            // contract in lib.rs): an instance expiring at `now` still serves.
+        while let Some(&(since, id)) = self.idle.front() {
+            let expiry = since.saturating_add(self.config.idle_timeout);
             if expiry >= now {
                 break;
             }
             self.idle.pop_front();
+            // Stale if the instance was reused since it went idle.
+            let Some(inst) = self.instances_by_id.get_mut(id as usize) else {
+                continue;
+            };
+            if !inst.alive || inst.busy > 0 {
+                continue;
+            }
+            inst.alive = false;
+            self.free_ids.push(id);
+            self.alive -= 1;
             self.instances.sub(expiry, 1);
         }
     }
 
     /// Instances in the pool now.
     pub fn count(&self) -> u64 {
-        self.busy + self.idle.len() as u64
+        self.alive
     }
 
     /// Requests in service now.
     pub fn busy(&self) -> u64 {
-        self.busy
+        self.busy_slots
     }
 }
 
@@ -106,54 +213,46 @@ mod tests {
     use crate::dist::Dist;
     use crate::engine::stream;
 
-    fn pool(idle_timeout: Nanos) -> ComputePool {
+    fn pool(idle_timeout: Nanos, concurrency: u32, max_instances: u64) -> ComputePool {
         let config = Compute {
             rtt: Dist::Constant(1),
             cold_start: Dist::Constant(100),
             exec: Dist::Constant(10),
             idle_timeout,
+            concurrency,
+            max_instances,
         };
         ComputePool::new(config, 0, 10_000)
     }
 
+    fn finish(d: Dispatched) -> (u32, Nanos, bool) {
+        match d {
+            Dispatched::Running {
+                instance,
+                finish,
+                cold,
+            } => (instance, finish, cold),
+            Dispatched::Saturated => panic!("saturated"),
+        }
+    }
+
     #[test]
     fn reuses_idle_instances_and_cold_starts_otherwise() {
-        let mut p = pool(1_000);
+        let mut p = pool(1_000, 1, 0);
         let mut rng = stream(0, &[]);
-        let a = p.dispatch(0, &mut rng);
-        let b = p.dispatch(5, &mut rng);
-        assert_eq!(
-            a,
-            Dispatched {
-                finish: 111,
-                cold: true
-            }
-        );
-        assert_eq!(
-            b,
-            Dispatched {
-                finish: 116,
-                cold: true
-            }
-        );
-        p.release(111);
-        let c = p.dispatch(200, &mut rng);
-        assert_eq!(
-            c,
-            Dispatched {
-                finish: 211,
-                cold: false
-            }
-        );
+        assert_eq!(finish(p.dispatch(0, &mut rng)), (0, 111, true));
+        assert_eq!(finish(p.dispatch(5, &mut rng)), (1, 116, true));
+        assert_eq!(p.release(0, 111, false), None);
+        assert_eq!(finish(p.dispatch(200, &mut rng)), (0, 211, false));
         assert_eq!((p.count(), p.cold_starts), (2, 2));
     }
 
     #[test]
     fn idle_instances_expire_at_their_timeout() {
-        let mut p = pool(1_000);
+        let mut p = pool(1_000, 1, 0);
         let mut rng = stream(0, &[]);
         p.dispatch(0, &mut rng);
-        p.release(111);
+        p.release(0, 111, false);
         p.expire(1_111);
         assert_eq!(p.count(), 1);
         p.expire(1_112);
@@ -162,5 +261,33 @@ mod tests {
         p.instances.finish();
         assert!((p.instances.mean() - 1_111.0 / 10_000.0).abs() < 1e-12);
         assert_eq!(p.instances.peak(), 1);
+    }
+
+    #[test]
+    fn an_instance_serves_up_to_its_concurrency() {
+        let mut p = pool(1_000, 2, 0);
+        let mut rng = stream(0, &[]);
+        let (a, _, _) = finish(p.dispatch(0, &mut rng));
+        let (b, _, cold) = finish(p.dispatch(1, &mut rng));
+        assert_eq!(
+            (a, b, cold),
+            (0, 0, false),
+            "the second request shares the first instance"
+        );
+        let (c, _, cold) = finish(p.dispatch(2, &mut rng));
+        assert_eq!((c, cold), (1, true), "a full instance takes no more");
+        assert_eq!(p.busy(), 3);
+    }
+
+    #[test]
+    fn a_full_pool_saturates_and_hands_freed_slots_to_waiting_requests() {
+        let mut p = pool(1_000, 1, 1);
+        let mut rng = stream(0, &[]);
+        finish(p.dispatch(0, &mut rng));
+        assert_eq!(p.dispatch(5, &mut rng), Dispatched::Saturated);
+        // The slot freed at 111 goes to the waiting request, warm.
+        assert_eq!(p.release(0, 111, true), Some(0));
+        assert_eq!(finish(p.run_on(0, 111, false, &mut rng)), (0, 122, false));
+        assert_eq!(p.count(), 1);
     }
 }

@@ -66,6 +66,8 @@ pub struct DoState {
     pub source: WasmSource,
     /// Started by prewarming and not requested yet.
     pub prewarmed: bool,
+    /// Delegated requests waiting for a compute-worker slot.
+    pub waiting: u16,
 }
 
 /// `timer_at` value of a DO with no expiry entry.
@@ -89,6 +91,7 @@ impl Default for DoState {
             load: LoadState::NotStarted,
             source: WasmSource::Bundle,
             prewarmed: false,
+            waiting: 0,
         }
     }
 }

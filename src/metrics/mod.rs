@@ -138,6 +138,8 @@ pub struct RunMetrics {
     pub smart_waits: u64,
     /// Partial loading: extension loads started.
     pub extension_loads: u64,
+    /// Delegated requests that waited for a compute-worker slot.
+    pub compute_queued: u64,
     /// Simulated span of the window, in nanoseconds.
     pub window: Nanos,
 }
@@ -173,6 +175,7 @@ impl RunMetrics {
             prewarm_memory_kib: TimeWeighted::new(from, to),
             smart_waits: 0,
             extension_loads: 0,
+            compute_queued: 0,
             window: to.saturating_sub(from),
         }
     }

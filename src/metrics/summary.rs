@@ -276,6 +276,11 @@ pub const METRICS: &[Metric] = &[
         description: "extension loads started (partial loading)",
         value: |m| m.extension_loads as f64,
     },
+    Metric {
+        name: "compute_queued",
+        description: "delegated requests that waited for a compute-worker slot (max_instances)",
+        value: |m| m.compute_queued as f64,
+    },
 ];
 
 /// The metric values of one run, in [`METRICS`] order.

@@ -26,7 +26,7 @@ pub enum Event {
         arrival: Nanos,
     },
     /// A compute-worker instance finished a request.
-    Release,
+    Release { instance: u32 },
     /// Prewarming by top-K: the periodic job runs.
     PrewarmTick,
     /// Prewarming by histogram: start the DO of `tenant`, released when it

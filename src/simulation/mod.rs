@@ -24,7 +24,11 @@ use crate::architecture::{
 use crate::config::Config;
 use crate::config::Policy;
 use crate::engine::{stream, EventQueue, SimRng};
-use crate::fleet::{ComputePool, DoState, ExpiryQueue, LoadState, Status, NEVER, NO_TIMER};
+use std::collections::VecDeque;
+
+use crate::fleet::{
+    ComputePool, Dispatched, DoState, ExpiryQueue, LoadState, Status, NEVER, NO_TIMER,
+};
 use crate::metrics::{Path, RunMetrics};
 use crate::policy::prewarm::Decision;
 use crate::policy::smart_delegation::should_wait;
@@ -134,6 +138,16 @@ struct Simulation<'a, O: Observer> {
     arrivals_total: u64,
     completions: u64,
     policy: PolicyState,
+    /// Delegated requests waiting for a free compute-worker slot, FIFO.
+    pool_queue: VecDeque<Waiting>,
+}
+
+/// A delegated request waiting for the compute worker.
+#[derive(Debug, Clone, Copy)]
+struct Waiting {
+    tenant: u32,
+    ordinal: u32,
+    arrival: Nanos,
 }
 
 /// The first word of every stream identity (it once held the sweep point;
@@ -183,6 +197,7 @@ impl<'a, O: Observer> Simulation<'a, O> {
             arrivals_total: 0,
             completions: 0,
             policy: PolicyState::new(config, tenants),
+            pool_queue: VecDeque::new(),
         };
         sim.next_arrival = sim.draw_arrival(0);
         if sim.policy.top_k.is_some() {
@@ -515,16 +530,50 @@ impl<'a, O: Observer> Simulation<'a, O> {
         self.metrics.resident.add(now, 1);
     }
 
-    /// Sends a request to the compute worker at `now`.
+    /// Sends a request to the compute worker at `now`; it waits in the
+    /// pool's queue when every instance is busy and no more may start.
     fn dispatch(&mut self, k: u32, ordinal: u32, arrival: Nanos, now: Nanos) {
-        let sent = self.pool.dispatch(now, &mut self.rng);
-        if sent.cold && self.in_window(arrival) {
+        match self.pool.dispatch(now, &mut self.rng) {
+            Dispatched::Running {
+                instance,
+                finish,
+                cold,
+            } => {
+                self.delegated(k, ordinal, arrival, instance, finish, cold);
+            }
+            Dispatched::Saturated => {
+                if self.in_window(arrival) {
+                    self.metrics.compute_queued += 1;
+                }
+                // The DO waits for the response: not idle, not evictable.
+                let d = &mut self.dos[k as usize];
+                d.waiting = d.waiting.saturating_add(1);
+                self.pool_queue.push_back(Waiting {
+                    tenant: k,
+                    ordinal,
+                    arrival,
+                });
+            }
+        }
+    }
+
+    /// A delegated request runs on `instance` until `finish`.
+    fn delegated(
+        &mut self,
+        k: u32,
+        ordinal: u32,
+        arrival: Nanos,
+        instance: u32,
+        finish: Nanos,
+        cold: bool,
+    ) {
+        if cold && self.in_window(arrival) {
             self.metrics.compute_cold_starts += 1;
         }
-        self.queue.push(sent.finish, Event::Release);
+        self.queue.push(finish, Event::Release { instance });
         let d = &mut self.dos[k as usize];
-        d.quiet_from = d.quiet_from.max(sent.finish);
-        self.complete(k, arrival, sent.finish, Path::Delegated, ordinal);
+        d.quiet_from = d.quiet_from.max(finish);
+        self.complete(k, arrival, finish, Path::Delegated, ordinal);
         self.arm_idle(k);
     }
 
@@ -604,7 +653,9 @@ impl<'a, O: Observer> Simulation<'a, O> {
             return; // stale: superseded by an earlier deadline
         }
         d.timer_at = NO_TIMER;
-        if !d.is_resident() {
+        if !d.is_resident() || d.waiting > 0 {
+            // Evicted already, or waiting for the compute worker: its
+            // dispatch arms it again.
             return;
         }
         if d.idle_deadline > deadline {
@@ -724,7 +775,23 @@ impl<'a, O: Observer> Simulation<'a, O> {
                 ordinal,
                 arrival,
             } => self.serve(tenant, ordinal, arrival, now),
-            Event::Release => self.pool.release(now),
+            Event::Release { instance } => {
+                let waits = !self.pool_queue.is_empty();
+                if let Some(id) = self.pool.release(instance, now, waits) {
+                    if let Some(w) = self.pool_queue.pop_front() {
+                        let d = &mut self.dos[w.tenant as usize];
+                        d.waiting = d.waiting.saturating_sub(1);
+                        if let Dispatched::Running {
+                            instance,
+                            finish,
+                            cold,
+                        } = self.pool.run_on(id, now, false, &mut self.rng)
+                        {
+                            self.delegated(w.tenant, w.ordinal, w.arrival, instance, finish, cold);
+                        }
+                    }
+                }
+            }
             Event::PrewarmTick => {
                 let k = usize::try_from(self.config.policies.prewarm.top_k).unwrap_or(usize::MAX);
                 let top = self
