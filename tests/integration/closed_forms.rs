@@ -160,3 +160,57 @@ fn one_tenant_with_exponential_service_is_an_mm1_queue() {
         "p99 {p} vs {want_p99} (se {se})"
     );
 }
+
+/// The Erlang C probability that an arrival waits in an M/M/c queue with
+/// offered load `a = lambda / mu` (< c).
+fn erlang_c(c: u32, a: f64) -> f64 {
+    // sum_{k<c} a^k/k!, and a^c/c!, computed by recurrence.
+    let (mut term, mut sum) = (1.0f64, 0.0f64);
+    for k in 0..c {
+        sum += term;
+        term *= a / f64::from(k + 1);
+    }
+    let top = term * f64::from(c) / (f64::from(c) - a);
+    top / (sum + top)
+}
+
+/// A fixed pool of `c` compute-worker instances with exponential service,
+/// fed by Poisson traffic (thin: every request delegated, no start-up time),
+/// is an M/M/c queue: mean latency `C(c, a) / (c mu - lambda) + 1/mu`
+/// (Erlang C). Tolerance: a 99.9% Student-t interval over independent
+/// replications, plus HdrHistogram's 0.1% resolution.
+#[test]
+fn a_saturated_compute_pool_is_an_mmc_queue() {
+    let (lambda, mu, c) = (30.0, 10.0, 4u32);
+    let mut sets: Vec<String> = INSTANT_PHASES.iter().map(|s| s.to_string()).collect();
+    sets.extend([
+        "architectures=[\"thin\"]".to_string(),
+        "workload.tenants=50".to_string(),
+        format!("workload.rate_rps={lambda}"),
+        format!("compute.exec={{dist=\"exponential\",mean=\"{}ms\"}}", 1000.0 / mu),
+        "compute.rtt=\"0s\"".to_string(),
+        "compute.cold_start=\"0s\"".to_string(),
+        "compute.idle_timeout=\"1000d\"".to_string(),
+        format!("compute.max_instances={c}"),
+        "do.idle_timeout=\"1000d\"".to_string(),
+        "duration=\"2000s\"".to_string(),
+        "warmup=\"20s\"".to_string(),
+    ]);
+    let refs: Vec<&str> = sets.iter().map(String::as_str).collect();
+    let config = config_with(&refs);
+    let reps = 8;
+    let (mut means, mut waited) = (Vec::new(), Vec::new());
+    for r in 0..reps {
+        let m = run_first(&config, r).metrics;
+        means.push(m.latency.mean_ms());
+        waited.push(m.compute_queued as f64 / m.requests as f64);
+    }
+    let a = lambda / mu;
+    let pw = erlang_c(c, a);
+    let want = 1000.0 * (pw / (f64::from(c) * mu - lambda) + 1.0 / mu);
+    let (m, se) = mean_and_se(&means);
+    assert!((m - want).abs() < t999(reps as usize - 1) * se + 1e-3 * want, "mean {m} ms vs Erlang C {want} ms (se {se})");
+    // The share of requests that queued is Erlang C's waiting probability.
+    let (w, se) = mean_and_se(&waited);
+    assert!((w - pw).abs() < t999(reps as usize - 1) * se, "waited {w} vs {pw} (se {se})");
+}
