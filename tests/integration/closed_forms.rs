@@ -187,7 +187,10 @@ fn a_saturated_compute_pool_is_an_mmc_queue() {
         "architectures=[\"thin\"]".to_string(),
         "workload.tenants=50".to_string(),
         format!("workload.rate_rps={lambda}"),
-        format!("compute.exec={{dist=\"exponential\",mean=\"{}ms\"}}", 1000.0 / mu),
+        format!(
+            "compute.exec={{dist=\"exponential\",mean=\"{}ms\"}}",
+            1000.0 / mu
+        ),
         "compute.rtt=\"0s\"".to_string(),
         "compute.cold_start=\"0s\"".to_string(),
         "compute.idle_timeout=\"1000d\"".to_string(),
@@ -209,8 +212,14 @@ fn a_saturated_compute_pool_is_an_mmc_queue() {
     let pw = erlang_c(c, a);
     let want = 1000.0 * (pw / (f64::from(c) * mu - lambda) + 1.0 / mu);
     let (m, se) = mean_and_se(&means);
-    assert!((m - want).abs() < t999(reps as usize - 1) * se + 1e-3 * want, "mean {m} ms vs Erlang C {want} ms (se {se})");
+    assert!(
+        (m - want).abs() < t999(reps as usize - 1) * se + 1e-3 * want,
+        "mean {m} ms vs Erlang C {want} ms (se {se})"
+    );
     // The share of requests that queued is Erlang C's waiting probability.
     let (w, se) = mean_and_se(&waited);
-    assert!((w - pw).abs() < t999(reps as usize - 1) * se, "waited {w} vs {pw} (se {se})");
+    assert!(
+        (w - pw).abs() < t999(reps as usize - 1) * se,
+        "waited {w} vs {pw} (se {se})"
+    );
 }
