@@ -59,7 +59,12 @@ pub(crate) fn read_range(
             positive: false,
             dist: true,
         },
-        Kind::Bool | Kind::Choice(_) | Kind::Architectures => {
+        Kind::Bool
+        | Kind::Choice(_)
+        | Kind::Architectures
+        | Kind::Path
+        | Kind::Profile
+        | Kind::MmppStates => {
             return Err(invalid(
                 source,
                 shown,
