@@ -12,3 +12,4 @@ mod invariants;
 mod output_dirs;
 mod seed_tables;
 mod snapshots;
+mod traffic;
