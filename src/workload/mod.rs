@@ -114,3 +114,55 @@ impl ArrivalProcess for ArrivalSource {
         }
     }
 }
+
+/// The workload in a few words, for report headers: tenants, popularity
+/// and rate for generated arrivals; the file and its extent for a trace.
+pub fn describe(workload: &Workload) -> String {
+    let zipf = format!("{} tenants, Zipf s = {}", workload.tenants, workload.zipf_s);
+    match workload.arrivals {
+        Arrivals::Poisson => format!("{zipf}, {} requests/s", workload.rate_rps),
+        Arrivals::Diurnal => {
+            let d = &workload.diurnal;
+            let shape = if d.profile.is_empty() {
+                format!(
+                    "amplitude {}, peak at {}",
+                    d.amplitude,
+                    crate::time::format_duration(d.peak)
+                )
+            } else {
+                format!("a {}-step profile", d.profile.len())
+            };
+            format!(
+                "{zipf}, {} requests/s mean, diurnal ({shape}, period {})",
+                workload.rate_rps,
+                crate::time::format_duration(d.period)
+            )
+        }
+        Arrivals::Mmpp => {
+            let rate = MmppRate::new(&workload.mmpp);
+            format!(
+                "{zipf}, MMPP of {} states ({} requests/s mean, {} at peak)",
+                workload.mmpp.states.len(),
+                (rate.mean_rate() * 1e4).round() / 1e4,
+                thinning::Rate::peak(&rate)
+            )
+        }
+        Arrivals::Trace => {
+            let name = workload
+                .trace
+                .path
+                .file_name()
+                .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+            match &workload.trace.index {
+                Some(i) => format!(
+                    "trace {name} ({} layout): {} tenants, {} requests over {}",
+                    i.layout_name(),
+                    i.tenants(),
+                    i.requests(),
+                    crate::time::format_duration(i.span())
+                ),
+                None => format!("trace {name}"),
+            }
+        }
+    }
+}
