@@ -110,6 +110,26 @@ fn nested_keys_sweep_like_any_other() {
     assert_eq!(spec.points.len(), 4);
     let again = load_experiment(None, &[]).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(again.points.len(), 1);
+
+    // A swept trace path is written absolute (it means the same file
+    // wherever the resolved experiment is loaded); its cell as written.
+    let dir = Dir::new();
+    let trace = dir.write("data/t.csv", "0,a\n5,b\n");
+    dir.write("data/u.csv", "0,a\n");
+    // The base (outside the sweep) must be valid too: it names a trace.
+    let path = dir.write(
+        "e.toml",
+        "[workload]\narrivals = \"trace\"\ntrace = \"data/u.csv\"\n\
+         [sweep]\n\"workload.trace\" = [\"data/t.csv\", \"data/u.csv\"]\n",
+    );
+    let spec = load_experiment(Some(&path), &[]).unwrap_or_else(|e| panic!("{e}"));
+    let values = &spec.sweep[0].1;
+    assert_eq!(values[0].cell, "data/t.csv");
+    assert_eq!(values[0].toml, format!("{:?}", trace.display().to_string()));
+    let resolved = spec.to_toml();
+    let moved = dir.write("elsewhere/r.toml", &resolved);
+    let again = load_experiment(Some(&moved), &[]).unwrap_or_else(|e| panic!("{e}\n{resolved}"));
+    assert_eq!(again.points[0].config.workload.trace.path, trace);
 }
 
 #[test]
