@@ -356,6 +356,8 @@ impl TraceReplay {
 impl ArrivalProcess for TraceReplay {
     #[inline]
     fn next(&mut self, _now: Nanos, rng: &mut SimRng) -> Option<Arrival> {
+        // The replay keeps its own position in the file: `_now` (the last
+        // request's time) is not needed.
         let result = match &mut self.state {
             ReplayState::Start => {
                 let Layout::Requests(r) = &self.index.layout else {
@@ -365,7 +367,7 @@ impl ArrivalProcess for TraceReplay {
                 match requests::RequestsReplay::open(&self.index.path, r) {
                     Ok(replay) => {
                         self.state = ReplayState::Requests(replay);
-                        return self.next(_now, rng);
+                        return self.next(0, rng);
                     }
                     Err(e) => Err(e),
                 }
