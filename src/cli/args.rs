@@ -73,4 +73,20 @@ pub enum Sub {
         /// The experiment (default: the embedded model).
         file: Option<PathBuf>,
     },
+    /// Fit a workload to a trace: Zipf exponent (with its 95% interval),
+    /// rate, hourly profile and idle times; print an experiment snippet.
+    Fit {
+        /// The trace: a CSV of requests (`timestamp_ms,tenant`) or one day
+        /// of the Azure Functions 2019 trace.
+        trace: PathBuf,
+        /// Azure trace: what a tenant is.
+        #[arg(long, value_name = "KIND", default_value = "function", value_parser = ["function", "app"])]
+        tenant: String,
+        /// Azure trace: how each minute's invocations are spread within it.
+        #[arg(long, value_name = "HOW", default_value = "uniform", value_parser = ["uniform", "poisson"])]
+        spread: String,
+        /// The seed of the spreading (as a run with this seed replays it).
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
 }

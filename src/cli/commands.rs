@@ -41,6 +41,8 @@ pub enum Command {
     },
     /// Print a resolved experiment.
     ShowConfig { experiment: Box<Experiment> },
+    /// Fit a workload to a trace.
+    Fit(super::fit::FitCommand),
 }
 
 impl Command {
@@ -109,6 +111,14 @@ impl Command {
             Some(Sub::Config { file }) => Command::ShowConfig {
                 experiment: Box::new(load(file.as_deref(), sets)?),
             },
+            Some(Sub::Fit {
+                trace,
+                tenant,
+                spread,
+                seed,
+            }) => Command::Fit(super::fit::FitCommand::new(
+                trace, &tenant, &spread, seed, sets,
+            )?),
         })
     }
 
@@ -188,6 +198,7 @@ impl Command {
                 print!("{}", experiment.resolved);
                 Ok(ExitCode::SUCCESS)
             }
+            Command::Fit(fit) => fit.execute(),
         }
     }
 }

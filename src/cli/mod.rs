@@ -3,6 +3,7 @@
 
 mod args;
 mod commands;
+mod fit;
 
 pub use args::Cli;
 pub use commands::Command;

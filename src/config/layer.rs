@@ -9,6 +9,7 @@
 //! distribution tables and `architectures` are leaves, replaced whole).
 
 use std::ops::Range;
+use std::path::PathBuf;
 
 use toml::de::{DeTable, DeValue};
 
@@ -21,7 +22,8 @@ use super::scalar::{
 use super::schema::{
     is_table, leaf, leaf_near, names_in, Kind, ARCHITECTURE_NAMES, WASM_COMPILE_NAMES,
 };
-use super::{Architecture, Source, WasmCompile};
+use super::traffic_keys::{read_path, read_profile, read_states};
+use super::{Architecture, MmppState, Source, WasmCompile};
 use crate::dist::Dist;
 use crate::time::Nanos;
 
@@ -46,6 +48,12 @@ pub(crate) enum Setting {
     Architectures(Vec<ArchitectureEntry>),
     /// Distinct names from the kind's fixed list.
     Names(Vec<&'static str>),
+    /// A file path, absolute (empty: none).
+    Path(PathBuf),
+    /// A rate profile (relative values).
+    Profile(Vec<f64>),
+    /// MMPP states.
+    States(Vec<MmppState>),
 }
 
 /// One entry of `architectures`; `runtime_wasm_compile` is `None` when the
@@ -145,9 +153,9 @@ impl Reader<'_> {
                         value_span: value.span(),
                     },
                 });
-            } else if prefix.is_empty() && is_path_segment && is_table(name.get_ref()) {
+            } else if is_path_segment && is_table(&full) {
                 match value.get_ref() {
-                    DeValue::Table(inner) => self.table(name.get_ref(), inner)?,
+                    DeValue::Table(inner) => self.table(&full, inner)?,
                     _ => {
                         let expected =
                             format!("a table ([{full}]) with keys {}", list(&names_in(&full)));
@@ -229,6 +237,9 @@ impl Reader<'_> {
             Kind::Choice(names) => Setting::Choice(choice(source, key, value, names)?),
             Kind::Architectures => Setting::Architectures(self.architectures(key, value)?),
             Kind::Names(names) => Setting::Names(self.names(key, value, names)?),
+            Kind::Path => Setting::Path(read_path(source, key, value)?),
+            Kind::Profile => Setting::Profile(read_profile(source, key, value)?),
+            Kind::MmppStates => Setting::States(read_states(source, key, value)?),
         })
     }
 

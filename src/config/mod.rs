@@ -26,6 +26,7 @@ mod scalar;
 mod schema;
 mod sweep;
 mod to_toml;
+mod traffic_keys;
 
 #[cfg(test)]
 mod tests;

@@ -59,7 +59,13 @@ pub(crate) fn read_range(
             positive: false,
             dist: true,
         },
-        Kind::Bool | Kind::Choice(_) | Kind::Architectures | Kind::Names(_) => {
+        Kind::Bool
+        | Kind::Choice(_)
+        | Kind::Architectures
+        | Kind::Path
+        | Kind::Profile
+        | Kind::MmppStates
+        | Kind::Names(_) => {
             return Err(invalid(
                 source,
                 shown,

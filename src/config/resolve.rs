@@ -12,9 +12,10 @@ use std::collections::BTreeMap;
 use super::error::{line_column, ConfigError, ErrorKind};
 use super::layer::{ArchitectureEntry, Assignment, Origin, Setting};
 use super::{
-    Architecture, ArchitectureVariant, Arrivals, Compute, Config, DurableObject, Lazy, Memory,
-    Network, PartialLoading, Phases, Policies, Policy, PolicySet, Predictor, Prewarm,
-    SmartDelegation, Source, TieredCache, WasmCompile, Workload,
+    Architecture, ArchitectureVariant, Arrivals, Compute, Config, Diurnal, DurableObject, Lazy,
+    Memory, Mmpp, MmppState, Network, PartialLoading, Phases, Policies, Policy, PolicySet,
+    Predictor, Prewarm, SmartDelegation, Source, TieredCache, Trace, TraceSpread, TraceTenant,
+    WasmCompile, Workload,
 };
 use crate::dist::Dist;
 use crate::time::{format_duration, Nanos};
@@ -49,9 +50,30 @@ pub(crate) fn resolve(merged: &Merged, layers: &[Source]) -> Result<Config, Conf
             tenants: r.integer("workload.tenants")?,
             zipf_s: r.number("workload.zipf_s")?,
             rate_rps: r.number("workload.rate_rps")?,
-            arrivals: match r.choice("workload.arrivals")? {
-                "poisson" => Arrivals::Poisson,
-                _ => return Err(r.internal("workload.arrivals")),
+            arrivals: Arrivals::from_name(r.choice("workload.arrivals")?)
+                .ok_or_else(|| r.internal("workload.arrivals"))?,
+            trace: Trace {
+                path: r.path("workload.trace")?,
+                tenant: match r.choice("workload.trace_tenant")? {
+                    "function" => TraceTenant::Function,
+                    "app" => TraceTenant::App,
+                    _ => return Err(r.internal("workload.trace_tenant")),
+                },
+                spread: match r.choice("workload.trace_spread")? {
+                    "uniform" => TraceSpread::Uniform,
+                    "poisson" => TraceSpread::Poisson,
+                    _ => return Err(r.internal("workload.trace_spread")),
+                },
+                index: None,
+            },
+            diurnal: Diurnal {
+                amplitude: r.number("workload.diurnal.amplitude")?,
+                period: r.nanos("workload.diurnal.period")?,
+                peak: r.nanos("workload.diurnal.peak")?,
+                profile: r.profile("workload.diurnal.profile")?,
+            },
+            mmpp: Mmpp {
+                states: r.states("workload.mmpp.states")?,
             },
         },
         durable_object: DurableObject {
@@ -95,6 +117,8 @@ pub(crate) fn resolve(merged: &Merged, layers: &[Source]) -> Result<Config, Conf
         policies: r.policies()?,
     };
     r.check_warmup(&config)?;
+    let mut config = config;
+    r.index_trace(&mut config)?;
     Ok(config)
 }
 
@@ -159,6 +183,90 @@ impl Resolver<'_> {
         match self.get(key)? {
             (Setting::Dist(d), _) => Ok(d.clone()),
             _ => Err(self.internal(key)),
+        }
+    }
+
+    fn path(&self, key: &str) -> Result<std::path::PathBuf, ConfigError> {
+        match self.get(key)? {
+            (Setting::Path(p), _) => Ok(p.clone()),
+            _ => Err(self.internal(key)),
+        }
+    }
+
+    fn profile(&self, key: &str) -> Result<Vec<f64>, ConfigError> {
+        match self.get(key)? {
+            (Setting::Profile(p), _) => Ok(p.clone()),
+            _ => Err(self.internal(key)),
+        }
+    }
+
+    fn states(&self, key: &str) -> Result<Vec<MmppState>, ConfigError> {
+        match self.get(key)? {
+            (Setting::States(s), _) => Ok(s.clone()),
+            _ => Err(self.internal(key)),
+        }
+    }
+
+    /// With `arrivals = "trace"`: checks that a trace is named and reads
+    /// its index (the whole file, checked), pointing any error at the
+    /// setting of `workload.trace`.
+    fn index_trace(&self, config: &mut Config) -> Result<(), ConfigError> {
+        if config.workload.arrivals != Arrivals::Trace {
+            return Ok(());
+        }
+        let (_, arrivals_at) = self.get("workload.arrivals")?;
+        let (_, trace_at) = self.get("workload.trace")?;
+        let trace = &mut config.workload.trace;
+        if trace.path.as_os_str().is_empty() {
+            return Err(if arrivals_at.layer >= trace_at.layer {
+                let message = format!(
+                    "`workload.arrivals`: \"trace\" needs `workload.trace` = a trace file \
+                     (set at {} to \"\", none)",
+                    self.place(trace_at)
+                );
+                self.conflict(
+                    arrivals_at,
+                    &arrivals_at.value_span,
+                    "workload.arrivals".into(),
+                    message,
+                )
+            } else {
+                let message = format!(
+                    "`workload.trace`: expected a trace file, since `workload.arrivals` = \
+                     \"trace\" (set at {}), found \"\"",
+                    self.place(arrivals_at)
+                );
+                self.conflict(
+                    trace_at,
+                    &trace_at.value_span,
+                    "workload.trace".into(),
+                    message,
+                )
+            });
+        }
+        match crate::workload::trace_index(&trace.path, trace.tenant) {
+            Ok(index) => {
+                trace.index = Some(index);
+                Ok(())
+            }
+            Err(e) => {
+                let message = format!("`workload.trace`: {e}");
+                Err(match self.layers.get(trace_at.layer) {
+                    Some(source) => ConfigError::at(
+                        source,
+                        &trace_at.value_span,
+                        ErrorKind::InvalidValue,
+                        Some("workload.trace".into()),
+                        message,
+                    ),
+                    None => ConfigError::unplaced(
+                        "<unknown layer>",
+                        ErrorKind::InvalidValue,
+                        Some("workload.trace".into()),
+                        message,
+                    ),
+                })
+            }
         }
     }
 

@@ -1,9 +1,10 @@
 //! The configuration schema: every valid dotted leaf key and its kind.
 //!
-//! Invariants: keys have at most two segments (`seed`, `workload.tenants`);
-//! a leaf is never also a table (a distribution table is a leaf: it is
-//! replaced whole, never merged); the tables are exactly the first segments
-//! of two-segment keys. [`SCHEMA`] is the single source of truth for which
+//! Invariants: keys have at most three segments (`seed`, `workload.tenants`,
+//! `workload.diurnal.amplitude`); a leaf is never also a table (a
+//! distribution table, a profile array or the MMPP states are leaves:
+//! replaced whole, never merged); the tables are exactly the proper
+//! prefixes of keys (`workload`, `workload.diurnal`). [`SCHEMA`] is the single source of truth for which
 //! keys exist: the layer reader, `known_keys` and the suggestions all use it.
 
 /// How a leaf's value is read.
@@ -26,6 +27,14 @@ pub(crate) enum Kind {
     Architectures,
     /// A list of distinct names from the fixed list (`policies`).
     Names(&'static [&'static str]),
+    /// A file path string, relative to the layer's file (`""`: none); the
+    /// file must exist when the path is not empty.
+    Path,
+    /// An array of finite numbers >= 0, empty or not all zero (a rate
+    /// profile).
+    Profile,
+    /// The MMPP states: an array of `{ rate_rps, mean_sojourn }` tables.
+    MmppStates,
 }
 
 /// The accepted range of a [`Kind::Number`].
@@ -73,10 +82,16 @@ pub(crate) const POLICY_NAMES: &[&str] = &[
 /// The `prewarm.predictor` names.
 pub(crate) const PREDICTOR_NAMES: &[&str] = &["top_k", "histogram"];
 /// The `workload.arrivals` names.
-pub(crate) const ARRIVALS_NAMES: &[&str] = &["poisson"];
+pub(crate) const ARRIVALS_NAMES: &[&str] = &["poisson", "diurnal", "mmpp", "trace"];
+/// The `workload.trace_tenant` names.
+pub(crate) const TRACE_TENANT_NAMES: &[&str] = &["function", "app"];
+/// The `workload.trace_spread` names.
+pub(crate) const TRACE_SPREAD_NAMES: &[&str] = &["uniform", "poisson"];
 
 const RUN_LENGTH: &str = "the run has one fixed length";
 const WARMUP: &str = "the warm-up is one fixed cut-off";
+const PERIOD: &str = "the diurnal cycle has one fixed period";
+const PEAK: &str = "the peak is one fixed time within the period";
 const COMPUTE_IDLE: &str = "compute instances expire in the order they went idle (lazily, \
      oldest first), which needs one fixed idle timeout";
 
@@ -127,6 +142,29 @@ pub(crate) const SCHEMA: &[(&str, Kind)] = &[
     ("workload.zipf_s", Kind::Number(NumberRange::NonNegative)),
     ("workload.rate_rps", Kind::Number(NumberRange::Positive)),
     ("workload.arrivals", Kind::Choice(ARRIVALS_NAMES)),
+    ("workload.trace", Kind::Path),
+    ("workload.trace_tenant", Kind::Choice(TRACE_TENANT_NAMES)),
+    ("workload.trace_spread", Kind::Choice(TRACE_SPREAD_NAMES)),
+    (
+        "workload.diurnal.amplitude",
+        Kind::Number(NumberRange::Fraction),
+    ),
+    (
+        "workload.diurnal.period",
+        Kind::Duration {
+            positive: true,
+            why: PERIOD,
+        },
+    ),
+    (
+        "workload.diurnal.peak",
+        Kind::Duration {
+            positive: false,
+            why: PEAK,
+        },
+    ),
+    ("workload.diurnal.profile", Kind::Profile),
+    ("workload.mmpp.states", Kind::MmppStates),
     ("do.idle_timeout", Kind::Dist),
     ("do.load_keeps_alive", Kind::Bool),
     ("network.client_rtt", Kind::Dist),
@@ -283,25 +321,33 @@ pub(crate) fn leaf(dotted: &str) -> Option<(&'static str, Kind)> {
     SCHEMA.iter().find(|(key, _)| *key == dotted).copied()
 }
 
-/// Whether `name` is a table (`workload`, `phases`, ...).
+/// `key` below `table` (`""`: the top level): the rest of the key after
+/// `table.`, if `key` is inside it.
+fn below<'k>(key: &'k str, table: &str) -> Option<&'k str> {
+    if table.is_empty() {
+        return Some(key);
+    }
+    key.strip_prefix(table)?.strip_prefix('.')
+}
+
+/// Whether `name` is a table (`workload`, `phases`, `workload.diurnal`...).
 pub(crate) fn is_table(name: &str) -> bool {
-    SCHEMA
-        .iter()
-        .any(|(key, _)| key.split_once('.').is_some_and(|(table, _)| table == name))
+    !name.is_empty()
+        && SCHEMA
+            .iter()
+            .any(|(key, _)| below(key, name).is_some_and(|rest| !rest.is_empty()))
 }
 
 /// The names valid directly inside `table` (`""` for the top level): leaf
-/// names and, at the top level, table names; in schema order, no repeats.
+/// names and table names; in schema order, no repeats.
 pub(crate) fn names_in(table: &str) -> Vec<&'static str> {
     let mut names: Vec<&'static str> = Vec::new();
     for (key, _) in SCHEMA {
-        let name = match key.split_once('.') {
-            Some((t, leaf)) if t == table => leaf,
-            Some((t, _)) if table.is_empty() => t,
-            None if table.is_empty() => key,
-            _ => continue,
+        let Some(rest) = below(key, table) else {
+            continue;
         };
-        if !names.contains(&name) {
+        let name = rest.split('.').next().unwrap_or(rest);
+        if !name.is_empty() && !names.contains(&name) {
             names.push(name);
         }
     }
@@ -359,8 +405,24 @@ mod tests {
         assert!(is_table("workload") && !is_table("seed"));
         assert_eq!(
             names_in("workload"),
-            ["tenants", "zipf_s", "rate_rps", "arrivals"]
+            [
+                "tenants",
+                "zipf_s",
+                "rate_rps",
+                "arrivals",
+                "trace",
+                "trace_tenant",
+                "trace_spread",
+                "diurnal",
+                "mmpp"
+            ]
         );
+        assert_eq!(
+            names_in("workload.diurnal"),
+            ["amplitude", "period", "peak", "profile"]
+        );
+        assert!(is_table("workload.diurnal") && !is_table("workload.trace"));
+        assert!(!is_table("") && !is_table("work"));
         let top = names_in("");
         assert!(top.contains(&"seed") && top.contains(&"phases") && top.contains(&"do"));
         assert_eq!(top.iter().filter(|n| **n == "phases").count(), 1);

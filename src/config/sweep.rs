@@ -189,7 +189,13 @@ fn read_dimension(
                         format!("duplicate of `{shown}[{j}]`: each value may appear once"),
                     ));
                 }
-                let toml = render(item.get_ref(), source.base_dir.as_deref(), true);
+                let toml = match (kind, item.get_ref()) {
+                    // A path means the same file wherever the text is loaded.
+                    (Kind::Path, DeValue::String(path)) if !path.is_empty() => toml_quote(
+                        &absolute(source.base_dir.as_deref(), Path::new(path.as_ref())),
+                    ),
+                    _ => render(item.get_ref(), source.base_dir.as_deref(), true),
+                };
                 let cell = cell_of(item.get_ref(), &toml);
                 dimension.values.push(SweptValue { toml, cell });
                 dimension.settings.push(setting);

@@ -54,10 +54,36 @@ impl Config {
         line(w, &format!("tenants = {}", wl.tenants));
         line(w, &format!("zipf_s = {}", float(wl.zipf_s)));
         line(w, &format!("rate_rps = {}", float(wl.rate_rps)));
-        let arrivals = match wl.arrivals {
-            super::Arrivals::Poisson => "poisson",
-        };
-        line(w, &format!("arrivals = \"{arrivals}\""));
+        line(w, &format!("arrivals = \"{}\"", wl.arrivals.name()));
+        line(
+            w,
+            &format!(
+                "trace = {}",
+                toml_quote(&wl.trace.path.display().to_string())
+            ),
+        );
+        line(w, &format!("trace_tenant = \"{}\"", wl.trace.tenant.name()));
+        line(w, &format!("trace_spread = \"{}\"", wl.trace.spread.name()));
+        let d = &wl.diurnal;
+        section(w, "workload.diurnal");
+        line(w, &format!("amplitude = {}", float(d.amplitude)));
+        line(w, &format!("period = {}", duration(d.period)));
+        line(w, &format!("peak = {}", duration(d.peak)));
+        let profile: Vec<String> = d.profile.iter().map(|x| float(*x)).collect();
+        line(w, &format!("profile = [{}]", profile.join(", ")));
+        section(w, "workload.mmpp");
+        line(w, "states = [");
+        for state in &wl.mmpp.states {
+            line(
+                w,
+                &format!(
+                    "  {{ rate_rps = {}, mean_sojourn = {} }},",
+                    float(state.rate_rps),
+                    duration(state.mean_sojourn)
+                ),
+            );
+        }
+        line(w, "]");
 
         section(w, "do");
         dist_entry(w, "idle_timeout", &self.durable_object.idle_timeout);

@@ -94,10 +94,8 @@ fn mean(row: &ResultRow, metric: &str) -> f64 {
 /// A one-line description of the workload the results come from.
 pub fn workload_line(config: &Config) -> String {
     format!(
-        "{} tenants, Zipf s = {}, {} requests/s, {} simulated, idle timeout {}, {} replication(s), seed {}",
-        config.workload.tenants,
-        config.workload.zipf_s,
-        config.workload.rate_rps,
+        "{}, {} simulated, idle timeout {}, {} replication(s), seed {}",
+        crate::workload::describe(&config.workload),
         format_duration(config.duration),
         describe_idle(config),
         config.replications,

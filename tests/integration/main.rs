@@ -13,3 +13,4 @@ mod output_dirs;
 mod policies;
 mod seed_tables;
 mod snapshots;
+mod traffic;

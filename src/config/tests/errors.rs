@@ -32,7 +32,8 @@ fn unknown_key_in_a_table_suggests_the_nearest() {
     assert_eq!(
         shown,
         "x.toml:3:1: unknown key `workload.tenats`; did you mean `workload.tenants`? \
-         (valid keys in [workload]: tenants, zipf_s, rate_rps, arrivals)"
+         (valid keys in [workload]: tenants, zipf_s, rate_rps, arrivals, trace, trace_tenant, \
+         trace_spread, diurnal, mmpp)"
     );
     let shown = check(
         &error_of("[workloads]\ntenants = 3"),
