@@ -31,6 +31,8 @@ pub enum Command {
         out: PathBuf,
         options: RunOptions,
         output: OutputOptions,
+        /// Draw the charts once the results are complete.
+        plots: bool,
     },
     /// Merge shards.
     Merge {
@@ -41,6 +43,10 @@ pub enum Command {
     },
     /// Print a resolved experiment.
     ShowConfig { experiment: Box<Experiment> },
+    /// Draw an output directory's charts.
+    Plot { dir: PathBuf },
+    /// Write an output directory's HTML report.
+    Report { dir: PathBuf, out: Option<PathBuf> },
 }
 
 impl Command {
@@ -69,6 +75,7 @@ impl Command {
                 force,
                 resume,
                 shard,
+                no_plots,
             }) => {
                 let shard = shard
                     .map(|s| s.parse::<Shard>())
@@ -86,6 +93,7 @@ impl Command {
                         resume,
                         shard,
                     },
+                    plots: !no_plots,
                 }
             }
             Some(Sub::Merge { dirs, out, force }) => {
@@ -109,6 +117,14 @@ impl Command {
             Some(Sub::Config { file }) => Command::ShowConfig {
                 experiment: Box::new(load(file.as_deref(), sets)?),
             },
+            Some(Sub::Plot { dir }) => {
+                no_sets(sets, "plot")?;
+                Command::Plot { dir }
+            }
+            Some(Sub::Report { dir, out }) => {
+                no_sets(sets, "report")?;
+                Command::Report { dir, out }
+            }
         })
     }
 
@@ -131,6 +147,7 @@ impl Command {
                 out,
                 mut options,
                 output,
+                plots,
             } => {
                 let cancel = Arc::new(AtomicBool::new(false));
                 install_ctrl_c(cancel.clone());
@@ -157,6 +174,9 @@ impl Command {
                         }
                         print_speed(done.simulated_now, started);
                         println!("Wrote {}", out.join("summary.csv").display());
+                        if plots {
+                            draw_plots(&out)?;
+                        }
                     }
                     None => println!(
                         "Shard done: {} runs in {}. Merge all shards with: dofleet merge DIR... --out DIR",
@@ -186,6 +206,16 @@ impl Command {
             }
             Command::ShowConfig { experiment } => {
                 print!("{}", experiment.resolved);
+                Ok(ExitCode::SUCCESS)
+            }
+            Command::Plot { dir } => {
+                draw_plots(&dir)?;
+                Ok(ExitCode::SUCCESS)
+            }
+            Command::Report { dir, out } => {
+                let out = out.unwrap_or_else(|| dir.join("report.html"));
+                report::html::write_report(&dir, &out)?;
+                println!("Wrote {}", out.display());
                 Ok(ExitCode::SUCCESS)
             }
         }
@@ -226,4 +256,23 @@ fn print_tables(experiment: &Experiment, results: &ExperimentResults) {
         println!("\nExpected Request Latency (simulated: median, share delegated, by request number since the DO started)\n");
         print!("{}", report::ordinal_table(results, p));
     }
+}
+
+/// `plot` and `report` read everything from the directory.
+fn no_sets(sets: &[String], command: &str) -> anyhow::Result<()> {
+    if !sets.is_empty() {
+        bail!("{command} takes no --set: the directory's config.toml defines the experiment");
+    }
+    Ok(())
+}
+
+/// Draws the charts of an output directory and says where they went.
+fn draw_plots(dir: &Path) -> anyhow::Result<()> {
+    let written = report::plots::write_plots(dir)?;
+    println!(
+        "Drew {} charts (PNG and SVG) in {}",
+        written.len() / 2,
+        dir.display()
+    );
+    Ok(())
 }
