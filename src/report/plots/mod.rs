@@ -20,6 +20,7 @@
 //! cannot be drawn (empty, infinite, non-positive on a log axis) are left
 //! out, and a panic inside plotters is caught and reported as an error.
 
+mod axis;
 mod cdf;
 pub mod data;
 mod ordinal;
@@ -302,7 +303,7 @@ pub fn charts(results: &Results, experiment: &Experiment) -> Result<Vec<NamedCha
 
 /// A swept key as part of a file name: `workload.zipf_s` stays, anything
 /// but letters, digits, `.`, `_` and `-` becomes `_`.
-fn file_safe(key: &str) -> String {
+pub fn file_safe(key: &str) -> String {
     key.chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') {
