@@ -257,6 +257,11 @@ impl Axis {
         }
     }
 
+    /// The tick labels.
+    pub fn labels(&self) -> &[String] {
+        &self.labels
+    }
+
     /// The label of the tick at plot coordinate `x`.
     pub fn label_at(&self, x: f64) -> String {
         self.ticks

@@ -31,7 +31,7 @@ fn fonts() -> Option<&'static (FontRef<'static>, FontRef<'static>)> {
 /// Where the baseline sits in plotters' layout box (which is `size / 1.24`
 /// pixels high), as a fraction of the font size: capitals are centred in
 /// the box.
-const BASELINE: f32 = 0.765;
+const BASELINE: f32 = 0.72;
 
 /// [`BitMapBackend`] with correctly placed glyphs.
 pub struct Raster<'a> {

@@ -208,27 +208,43 @@ pub fn draw_line<DB: DrawingBackend>(
 }
 
 /// Builds a chart on `area` with the given axes and labels, grid and ticks
-/// drawn. `caption` may be empty.
-pub fn chart<'a, DB: DrawingBackend>(
-    area: &'a DrawingArea<DB, Shift>,
+/// drawn, and `caption` (if not empty) centred above it. The label areas
+/// are sized to the widest tick label, so no label is cut off.
+pub fn chart<'c, DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
     caption: &str,
     x: &Axis,
     y: &Axis,
     x_desc: &str,
     y_desc: &str,
-) -> Result<ChartContext<'a, DB, Coord2>, DrawError> {
-    let mut builder = ChartBuilder::on(area);
-    builder
+) -> Result<ChartContext<'c, DB, Coord2>, DrawError> {
+    let area = if caption.is_empty() {
+        area.clone()
+    } else {
+        let (w, _) = area.dim_in_pixel();
+        area.draw_text(
+            caption,
+            &bold(SUBTITLE).pos(Pos::new(HPos::Center, VPos::Top)),
+            (w as i32 / 2, 4),
+        )?;
+        area.split_vertically(SUBTITLE as i32 + 16).1
+    };
+    let tick = text(TICK);
+    let widest = y
+        .labels()
+        .iter()
+        .map(|l| area.estimate_text_size(l, &tick).map_or(0, |s| s.0))
+        .max()
+        .unwrap_or(0) as i32;
+    let desc_room = |desc: &str| if desc.is_empty() { 0 } else { AXIS as i32 + 16 };
+    let mut chart = ChartBuilder::on(&area)
         .margin_top(8)
         .margin_right(24)
-        .margin_bottom(10)
+        .margin_bottom(6)
         .margin_left(4)
-        .x_label_area_size(if x_desc.is_empty() { 30 } else { 52 })
-        .y_label_area_size(if y_desc.is_empty() { 64 } else { 84 });
-    if !caption.is_empty() {
-        builder.caption(caption, bold(SUBTITLE));
-    }
-    let mut chart = builder.build_cartesian_2d(x.coord(), y.coord())?;
+        .x_label_area_size(TICK as i32 + 16 + desc_room(x_desc))
+        .y_label_area_size(widest + 16 + desc_room(y_desc))
+        .build_cartesian_2d(x.coord(), y.coord())?;
     let (xa, ya) = (x.clone(), y.clone());
     let x_fmt = move |v: &f64| xa.label_at(*v);
     let y_fmt = move |v: &f64| ya.label_at(*v);

@@ -239,27 +239,33 @@ impl SweepChart {
         };
         let mut chart = style::chart(area, title, &self.x, &y, &self.key, y_desc)?;
         for s in &self.series {
-            let band: Vec<(f64, f64, f64)> = s
-                .points
-                .iter()
-                .filter_map(|(x, m)| {
-                    let (mean, ci) = m[metric];
-                    (mean.is_finite() && ci.is_finite() && ci > 0.0)
-                        .then(|| (*x, y.clamped(mean - ci), y.clamped(mean + ci)))
-                })
-                .collect();
-            if band.len() >= 2 {
-                let mut outline: Vec<(f64, f64)> = band.iter().map(|b| (b.0, b.2)).collect();
-                outline.extend(band.iter().rev().map(|b| (b.0, b.1)));
-                chart.draw_series(std::iter::once(Polygon::new(
-                    outline,
-                    s.style.color.mix(0.18).filled(),
-                )))?;
-            } else if let Some(&(x, lo, hi)) = band.first() {
-                chart.draw_series(std::iter::once(PathElement::new(
-                    vec![(x, lo), (x, hi)],
-                    s.style.color.mix(0.5).stroke_width(4),
-                )))?;
+            // Bands over consecutive points that have an interval; a point
+            // without one breaks the band.
+            let mut bands: Vec<Vec<(f64, f64, f64)>> = vec![Vec::new()];
+            for (x, m) in &s.points {
+                let (mean, ci) = m[metric];
+                if mean.is_finite() && ci.is_finite() && ci >= 0.0 {
+                    if let Some(band) = bands.last_mut() {
+                        band.push((*x, y.clamped(mean - ci), y.clamped(mean + ci)));
+                    }
+                } else if bands.last().is_some_and(|b| !b.is_empty()) {
+                    bands.push(Vec::new());
+                }
+            }
+            for band in bands {
+                if band.len() >= 2 {
+                    let mut outline: Vec<(f64, f64)> = band.iter().map(|b| (b.0, b.2)).collect();
+                    outline.extend(band.iter().rev().map(|b| (b.0, b.1)));
+                    chart.draw_series(std::iter::once(Polygon::new(
+                        outline,
+                        s.style.color.mix(0.18).filled(),
+                    )))?;
+                } else if let Some(&(x, lo, hi)) = band.first() {
+                    chart.draw_series(std::iter::once(PathElement::new(
+                        vec![(x, lo), (x, hi)],
+                        s.style.color.mix(0.5).stroke_width(4),
+                    )))?;
+                }
             }
         }
         for s in &self.series {

@@ -402,7 +402,7 @@ impl TimelineChart {
         let mut chart = style::chart(area, &panel.caption, x, &y, x_desc, "")?;
         for s in &panel.spans {
             let yc = row_y(s.lane);
-            let to = s.to.max(s.from + self.end * 0.002);
+            let to = s.to.max(s.from + self.end * 0.004);
             chart.draw_series(std::iter::once(Rectangle::new(
                 [(s.from, yc - 0.38), (to, yc + 0.38)],
                 s.color.filled(),
