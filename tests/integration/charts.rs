@@ -454,3 +454,25 @@ fn fixture() -> (tempfile::TempDir, PathBuf) {
     }
     (tmp, out)
 }
+
+#[test]
+fn the_notebook_is_committed_without_outputs_and_reads_its_directory_from_the_environment() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/notebooks/analysis.ipynb");
+    let text = std::fs::read_to_string(path).unwrap();
+    assert!(
+        !text.contains("\"output_type\""),
+        "{path} carries outputs: clear them before committing"
+    );
+    let counts = text.match_indices("\"execution_count\":").count();
+    let cleared = text.matches("\"execution_count\": null").count();
+    assert_eq!(counts, cleared, "{path} carries execution counts");
+    assert!(counts >= 5, "{path} has {counts} code cells");
+    for needed in [
+        "DOFLEET_OUT",
+        "DOFLEET_COMPARE",
+        "summary.csv",
+        "latency_cdf",
+    ] {
+        assert!(text.contains(needed), "{path} does not mention {needed}");
+    }
+}
