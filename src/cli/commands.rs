@@ -175,7 +175,11 @@ impl Command {
                         print_speed(done.simulated_now, started);
                         println!("Wrote {}", out.join("summary.csv").display());
                         if plots {
-                            draw_plots(&out)?;
+                            // The results are written: a chart that cannot
+                            // be drawn is reported, not a failed run.
+                            if let Err(e) = draw_plots(&out) {
+                                eprintln!("warning: charts not drawn: {e:#}");
+                            }
                         }
                     }
                     None => println!(

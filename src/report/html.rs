@@ -44,8 +44,7 @@ nav ul { columns: 2; padding-left: 1.2rem; }
 table { border-collapse: collapse; margin: .8rem 0 1.2rem; font-size: .9rem; }
 th, td { border: 1px solid #ddd; padding: .3rem .55rem; text-align: right; vertical-align: top; }
 th { background: #f4f4f4; }
-th:first-child, td:first-child { text-align: left; }
-td.text { text-align: left; }
+th.text, td.text { text-align: left; }
 .ci { color: #777; font-size: .8em; white-space: nowrap; }
 .facts td, .facts th { text-align: left; }
 figure { margin: 1.2rem 0 2rem; }
@@ -197,16 +196,19 @@ fn cell(results: &Results, row: &Row, column: &str) -> String {
     out
 }
 
-fn table(head: &[String], rows: &[Vec<String>], out: &mut String) {
+/// A table; its first `text` columns hold text (left-aligned), the others
+/// numbers. Cells are HTML already; headers are escaped here.
+fn table(head: &[String], rows: &[Vec<String>], text: usize, out: &mut String) {
+    let class = |i: usize| if i < text { " class=\"text\"" } else { "" };
     out.push_str("<div class=\"scroll\"><table>\n<thead><tr>");
-    for h in head {
-        let _ = write!(out, "<th>{}</th>", escape(h));
+    for (i, h) in head.iter().enumerate() {
+        let _ = write!(out, "<th{}>{}</th>", class(i), escape(h));
     }
     out.push_str("</tr></thead>\n<tbody>\n");
     for r in rows {
         out.push_str("<tr>");
-        for c in r {
-            let _ = write!(out, "<td>{c}</td>");
+        for (i, c) in r.iter().enumerate() {
+            let _ = write!(out, "<td{}>{c}</td>", class(i));
         }
         out.push_str("</tr>\n");
     }
@@ -260,7 +262,12 @@ impl Page<'_> {
         let mut rows: Vec<Vec<String>> = Vec::new();
         let mut fact = |k: &str, v: String| rows.push(vec![escape(k), escape(&v)]);
         if let Some(point) = self.experiment.points.first() {
-            fact("workload", super::workload_line(&point.config));
+            let what = if self.several() {
+                "workload (point 1)"
+            } else {
+                "workload"
+            };
+            fact(what, super::workload_line(&point.config));
         }
         if self.several() {
             fact(
@@ -418,7 +425,7 @@ impl Page<'_> {
                 cells
             })
             .collect();
-        table(&head, &rows, out);
+        table(&head, &rows, 1, out);
     }
 
     fn ordinal(&self, p: usize, out: &mut String) {
@@ -446,7 +453,7 @@ impl Page<'_> {
                 cells
             })
             .collect();
-        table(&head, &rows, out);
+        table(&head, &rows, 1, out);
     }
 
     fn sweep_table(&self, out: &mut String) {
@@ -487,7 +494,7 @@ impl Page<'_> {
                 cells
             })
             .collect();
-        table(&head, &rows, out);
+        table(&head, &rows, r.swept_keys.len() + 1, out);
     }
 
     fn all_metrics(&self, p: usize, out: &mut String) {
@@ -518,7 +525,7 @@ impl Page<'_> {
         out.push_str(
             "<details><summary>Every metric (mean ± 95% confidence half-width)</summary>\n",
         );
-        table(&head, &rows, out);
+        table(&head, &rows, 1, out);
         out.push_str("</details>\n");
     }
 }
