@@ -89,10 +89,18 @@ impl OrdinalChart {
             label: "seed's expectation (lazy design)".into(),
             mark: Mark::Line(BLACK, true),
         });
-        entries.push(LegendEntry {
-            label: "95% confidence interval".into(),
-            mark: Mark::Line(style::GREY, false),
+        let has_ci = self.bars.iter().any(|b| {
+            b.latency
+                .iter()
+                .chain(&b.delegated)
+                .any(|(_, ci)| ci.is_finite() && *ci > 0.0)
         });
+        if has_ci {
+            entries.push(LegendEntry {
+                label: "95% confidence interval".into(),
+                mark: Mark::Line(style::GREY, false),
+            });
+        }
         let (w, _) = area.dim_in_pixel();
         let rows = style::legend_rows(&area, &entries, w as i32 - 20);
         let (legend, plot) = area.split_vertically(style::legend_height(rows));

@@ -89,6 +89,16 @@ pub enum Shape {
 }
 
 impl Shape {
+    /// Every shape, most distinct first.
+    pub const ALL: [Shape; 6] = [
+        Shape::Circle,
+        Shape::Square,
+        Shape::Triangle,
+        Shape::Diamond,
+        Shape::TriangleDown,
+        Shape::Plus,
+    ];
+
     /// The outline, in pixels around the centre, for a marker of `r` pixels.
     pub fn outline(self, r: i32) -> Vec<(i32, i32)> {
         let h = r * 2 / 3;

@@ -61,6 +61,7 @@ struct Series {
 #[derive(Debug, Clone)]
 pub struct SweepChart {
     key: String,
+    subtitle: String,
     x: Axis,
     series: Vec<Series>,
 }
@@ -109,8 +110,10 @@ impl SweepChart {
             }
         }
         let (x, positions) = x_axis(&values);
-        // One series per (variant, values of the other keys).
+        // One series per (variant, values of the other keys): the variant
+        // gives the colour, the other keys' values the marker.
         let mut series: Vec<(Variant, Vec<String>, Series)> = Vec::new();
+        let mut other_values: Vec<Vec<String>> = Vec::new();
         for row in &results.summary.rows {
             let point = results.points.get(row.point)?;
             let others: Vec<String> = point
@@ -149,15 +152,24 @@ impl SweepChart {
                         .map(|((_, k), v)| format!("{k} = {}", compact_value(v)))
                         .collect();
                     let mut label = row.variant.title();
+                    let mut style = style::variant_style(&row.variant, index);
                     if !other_keys.is_empty() {
                         label = format!("{label}, {}", other_keys.join(", "));
+                        let k = match other_values.iter().position(|o| *o == others) {
+                            Some(k) => k,
+                            None => {
+                                other_values.push(others.clone());
+                                other_values.len() - 1
+                            }
+                        };
+                        style.shape = style::Shape::ALL[k % style::Shape::ALL.len()];
                     }
                     series.push((
                         row.variant.clone(),
                         others,
                         Series {
                             label,
-                            style: style::variant_style(&row.variant, index),
+                            style,
                             points: vec![(positions[at], metrics)],
                         },
                     ));
@@ -168,7 +180,24 @@ impl SweepChart {
         for s in &mut series {
             s.points.sort_by(|a, b| a.0.total_cmp(&b.0));
         }
-        (!series.is_empty()).then_some(SweepChart { key, x, series })
+        let has_ci = results
+            .summary
+            .columns
+            .names()
+            .iter()
+            .any(|c| c.ends_with("_ci95"));
+        let subtitle = if has_ci {
+            "means over replications; shaded: 95% confidence interval of the mean"
+        } else {
+            "one replication per point: no confidence intervals (set replications > 1)"
+        }
+        .to_string();
+        (!series.is_empty()).then_some(SweepChart {
+            key,
+            subtitle,
+            x,
+            series,
+        })
     }
 
     pub fn title(&self) -> String {
@@ -180,11 +209,7 @@ impl SweepChart {
     }
 
     pub fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), DrawError> {
-        let area = style::titled(
-            root,
-            &self.title(),
-            "means over replications; shaded: 95% confidence interval of the mean",
-        )?;
+        let area = style::titled(root, &self.title(), &self.subtitle)?;
         let entries: Vec<LegendEntry> = self
             .series
             .iter()
