@@ -55,6 +55,9 @@ pub enum Sub {
         /// Run only shard K of N (1-based); merge the shards with `dofleet merge`.
         #[arg(long, value_name = "K/N")]
         shard: Option<String>,
+        /// Do not draw the charts (PNG and SVG) next to the CSV files.
+        #[arg(long)]
+        no_plots: bool,
     },
     /// Merge shard directories of one experiment into one output directory.
     Merge {
@@ -67,6 +70,19 @@ pub enum Sub {
         /// Replace results already in the output directory.
         #[arg(long)]
         force: bool,
+    },
+    /// Draw the charts of an output directory (PNG and SVG, next to its CSVs).
+    Plot {
+        /// The output directory of a finished run.
+        dir: PathBuf,
+    },
+    /// Write one self-contained HTML page of an output directory's results.
+    Report {
+        /// The output directory of a finished run.
+        dir: PathBuf,
+        /// Where to write the page (default: DIR/report.html).
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
     },
     /// Print the resolved experiment (every default explicit).
     Config {

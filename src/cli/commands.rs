@@ -31,6 +31,8 @@ pub enum Command {
         out: PathBuf,
         options: RunOptions,
         output: OutputOptions,
+        /// Draw the charts once the results are complete.
+        plots: bool,
     },
     /// Merge shards.
     Merge {
@@ -43,6 +45,10 @@ pub enum Command {
     ShowConfig { experiment: Box<Experiment> },
     /// Fit a workload to a trace.
     Fit(super::fit::FitCommand),
+    /// Draw an output directory's charts.
+    Plot { dir: PathBuf },
+    /// Write an output directory's HTML report.
+    Report { dir: PathBuf, out: Option<PathBuf> },
 }
 
 impl Command {
@@ -71,6 +77,7 @@ impl Command {
                 force,
                 resume,
                 shard,
+                no_plots,
             }) => {
                 let shard = shard
                     .map(|s| s.parse::<Shard>())
@@ -88,6 +95,7 @@ impl Command {
                         resume,
                         shard,
                     },
+                    plots: !no_plots,
                 }
             }
             Some(Sub::Merge { dirs, out, force }) => {
@@ -119,6 +127,14 @@ impl Command {
             }) => Command::Fit(super::fit::FitCommand::new(
                 trace, &tenant, &spread, seed, sets,
             )?),
+            Some(Sub::Plot { dir }) => {
+                no_sets(sets, "plot")?;
+                Command::Plot { dir }
+            }
+            Some(Sub::Report { dir, out }) => {
+                no_sets(sets, "report")?;
+                Command::Report { dir, out }
+            }
         })
     }
 
@@ -141,6 +157,7 @@ impl Command {
                 out,
                 mut options,
                 output,
+                plots,
             } => {
                 let cancel = Arc::new(AtomicBool::new(false));
                 install_ctrl_c(cancel.clone());
@@ -167,6 +184,13 @@ impl Command {
                         }
                         print_speed(done.simulated_now, started);
                         println!("Wrote {}", out.join("summary.csv").display());
+                        if plots {
+                            // The results are written: a chart that cannot
+                            // be drawn is reported, not a failed run.
+                            if let Err(e) = draw_plots(&out) {
+                                eprintln!("warning: charts not drawn: {e:#}");
+                            }
+                        }
                     }
                     None => println!(
                         "Shard done: {} runs in {}. Merge all shards with: dofleet merge DIR... --out DIR",
@@ -199,6 +223,16 @@ impl Command {
                 Ok(ExitCode::SUCCESS)
             }
             Command::Fit(fit) => fit.execute(),
+            Command::Plot { dir } => {
+                draw_plots(&dir)?;
+                Ok(ExitCode::SUCCESS)
+            }
+            Command::Report { dir, out } => {
+                let out = out.unwrap_or_else(|| dir.join("report.html"));
+                report::html::write_report(&dir, &out)?;
+                println!("Wrote {}", out.display());
+                Ok(ExitCode::SUCCESS)
+            }
         }
     }
 }
@@ -237,4 +271,23 @@ fn print_tables(experiment: &Experiment, results: &ExperimentResults) {
         println!("\nExpected Request Latency (simulated: median, share delegated, by request number since the DO started)\n");
         print!("{}", report::ordinal_table(results, p));
     }
+}
+
+/// `plot` and `report` read everything from the directory.
+fn no_sets(sets: &[String], command: &str) -> anyhow::Result<()> {
+    if !sets.is_empty() {
+        bail!("{command} takes no --set: the directory's config.toml defines the experiment");
+    }
+    Ok(())
+}
+
+/// Draws the charts of an output directory and says where they went.
+fn draw_plots(dir: &Path) -> anyhow::Result<()> {
+    let written = report::plots::write_plots(dir)?;
+    println!(
+        "Drew {} charts (PNG and SVG) in {}",
+        written.len() / 2,
+        dir.display()
+    );
+    Ok(())
 }

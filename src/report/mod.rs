@@ -1,7 +1,10 @@
-//! Reports: CSV files and the tables printed to the terminal.
+//! Reports: CSV files, the tables printed to the terminal, charts
+//! ([`plots`]) and the one-page HTML report ([`html`]).
 
 mod atomic;
 mod csv_out;
+pub mod html;
+pub mod plots;
 mod table;
 
 pub use atomic::write_atomically;

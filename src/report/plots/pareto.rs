@@ -1,0 +1,174 @@
+//! Fleet memory against p99 latency for every run of the experiment (every
+//! replication of every point and architecture, from `runs.csv`), with the
+//! Pareto frontier: the runs that no other run beats on both.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::data::Results;
+use super::style::{self, Axis, LegendEntry, Mark, SeriesStyle, Unit};
+use super::DrawError;
+
+/// One architecture's runs, `(memory_mean_mb in GB, latency_p99_ms)`.
+#[derive(Debug, Clone)]
+struct Group {
+    label: String,
+    style: SeriesStyle,
+    runs: Vec<(f64, f64)>,
+}
+
+/// The memory-latency scatter.
+#[derive(Debug, Clone)]
+pub struct ParetoChart {
+    groups: Vec<Group>,
+    frontier: Vec<(f64, f64)>,
+}
+
+/// The Pareto frontier of `points` (both coordinates to minimise), sorted
+/// by the first: each point has a strictly lower second coordinate than
+/// every point before it.
+pub fn frontier(points: &[(f64, f64)]) -> Vec<(f64, f64)> {
+    let mut sorted: Vec<(f64, f64)> = points
+        .iter()
+        .copied()
+        .filter(|(a, b)| a.is_finite() && b.is_finite())
+        .collect();
+    sorted.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)));
+    let mut out: Vec<(f64, f64)> = Vec::new();
+    for p in sorted {
+        if out.last().is_none_or(|last| p.1 < last.1) {
+            out.push(p);
+        }
+    }
+    out
+}
+
+impl ParetoChart {
+    /// The chart (None when no run has both values).
+    pub fn of(results: &Results) -> Option<ParetoChart> {
+        let mut groups: Vec<Group> = results
+            .variants
+            .iter()
+            .enumerate()
+            .map(|(i, v)| Group {
+                label: v.title(),
+                style: style::variant_style(v, i),
+                runs: Vec::new(),
+            })
+            .collect();
+        for row in &results.runs.rows {
+            let m = results.runs.get(row, "memory_mean_mb") / 1024.0;
+            let p = results.runs.get(row, "latency_p99_ms");
+            if !(m.is_finite() && p.is_finite() && m > 0.0 && p > 0.0) {
+                continue;
+            }
+            if let Some(i) = results.variants.iter().position(|v| *v == row.variant) {
+                groups[i].runs.push((m, p));
+            }
+        }
+        groups.retain(|g| !g.runs.is_empty());
+        let all: Vec<(f64, f64)> = groups.iter().flat_map(|g| g.runs.clone()).collect();
+        let frontier = frontier(&all);
+        (!groups.is_empty()).then_some(ParetoChart { groups, frontier })
+    }
+
+    pub fn title(&self) -> String {
+        "Memory against p99 latency, every run".into()
+    }
+
+    pub fn size(&self) -> (u32, u32) {
+        (1000, 680)
+    }
+
+    pub fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), DrawError> {
+        let area = style::titled(
+            root,
+            &self.title(),
+            "one marker per run (replication and sweep point); lower left is better",
+        )?;
+        let mut entries: Vec<LegendEntry> = self
+            .groups
+            .iter()
+            .map(|g| LegendEntry {
+                label: g.label.clone(),
+                mark: Mark::Point(g.style.shape, g.style.color),
+            })
+            .collect();
+        entries.push(LegendEntry {
+            label: "Pareto frontier (no run has both less memory and a lower p99)".into(),
+            mark: Mark::Line(BLACK, false),
+        });
+        let (w, _) = area.dim_in_pixel();
+        let rows = style::legend_rows(&area, &entries, w as i32 - 20);
+        let (legend, plot) = area.split_vertically(style::legend_height(rows));
+        style::draw_legend(&legend, &entries)?;
+
+        let all: Vec<(f64, f64)> = self.groups.iter().flat_map(|g| g.runs.clone()).collect();
+        let x = Axis::auto(
+            &all.iter().map(|p| p.0).collect::<Vec<_>>(),
+            Unit::Gb,
+            20.0,
+            false,
+        );
+        let y = Axis::auto(
+            &all.iter().map(|p| p.1).collect::<Vec<_>>(),
+            Unit::Ms,
+            10.0,
+            false,
+        );
+        let x_desc = if x.log {
+            "fleet memory, time average (GB, log scale)"
+        } else {
+            "fleet memory, time average (GB)"
+        };
+        let y_desc = if y.log {
+            "p99 latency (log scale)"
+        } else {
+            "p99 latency"
+        };
+        let mut chart = style::chart(&plot, "", &x, &y, x_desc, y_desc)?;
+        let mut steps: Vec<(f64, f64)> = Vec::new();
+        for (i, &(m, p)) in self.frontier.iter().enumerate() {
+            if i > 0 {
+                steps.push((x.pos(m), steps.last().map_or(y.pos(p), |s| s.1)));
+            }
+            steps.push((x.pos(m), y.pos(p)));
+        }
+        if steps.len() > 1 {
+            chart.draw_series(std::iter::once(PathElement::new(
+                steps,
+                BLACK.stroke_width(2),
+            )))?;
+        }
+        for g in &self.groups {
+            for &(m, p) in &g.runs {
+                let at = (x.pos(m), y.pos(p));
+                style::draw_marker(&mut chart, at, g.style.shape, 6, g.style.color)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_frontier_keeps_only_undominated_points() {
+        let pts = [
+            (1.0, 150.0),
+            (30.0, 1100.0),
+            (25.0, 150.0),
+            (0.5, 160.0),
+            (32.0, 2200.0),
+            (f64::NAN, 1.0),
+            (26.0, 140.0),
+        ];
+        assert_eq!(
+            frontier(&pts),
+            vec![(0.5, 160.0), (1.0, 150.0), (26.0, 140.0)]
+        );
+        assert!(frontier(&[]).is_empty());
+    }
+}
