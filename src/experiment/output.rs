@@ -234,29 +234,20 @@ pub fn run_to_dir(
     let simulated_now = ran.iter().map(|r| r.arrivals).sum();
     let wall = started.elapsed().as_secs_f64();
     let interrupted = present < mine.len();
-    if interrupted {
+    // An interrupted run or a shard writes no aggregates: its manifest says
+    // which it is, and `--resume` or `dofleet merge` completes it.
+    let partial = if interrupted {
+        Some("interrupted")
+    } else if options.shard.is_some_and(|s| s.count > 1) {
+        Some("shard")
+    } else {
+        None
+    };
+    if let Some(status) = partial {
         write_manifest(
             dir,
             experiment,
-            "interrupted",
-            options.shard,
-            present,
-            run_options.threads,
-            wall,
-        )?;
-        return Ok(DirOutcome {
-            results: None,
-            ran: ran.len(),
-            simulated_now,
-            reused,
-            interrupted,
-        });
-    }
-    if options.shard.is_some_and(|s| s.count > 1) {
-        write_manifest(
-            dir,
-            experiment,
-            "shard",
+            status,
             options.shard,
             present,
             run_options.threads,
