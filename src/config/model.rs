@@ -354,6 +354,33 @@ pub struct Memory {
     pub runtime_mb: f64,
 }
 
+/// `[pricing]`: published prices and the monthly amounts included.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pricing {
+    /// DO requests, USD per million.
+    pub do_request_usd_per_m: f64,
+    /// DO requests included a month, millions.
+    pub do_requests_included_m: f64,
+    /// DO duration, USD per million GB-s.
+    pub do_gb_s_usd_per_m: f64,
+    /// DO duration included a month, GB-s.
+    pub do_gb_s_included: f64,
+    /// memory a resident DO is billed at, MB.
+    pub do_billed_mb: f64,
+    /// Workers requests, USD per million.
+    pub worker_request_usd_per_m: f64,
+    /// Workers requests included a month, millions.
+    pub worker_requests_included_m: f64,
+    /// Workers CPU time, USD per million CPU-ms.
+    pub worker_cpu_ms_usd_per_m: f64,
+    /// Workers CPU-ms included a month, millions.
+    pub worker_cpu_ms_included_m: f64,
+    /// R2 Class B (GET), USD per million.
+    pub r2_class_b_usd_per_m: f64,
+    /// R2 Class B included a month, millions.
+    pub r2_class_b_included_m: f64,
+}
+
 /// One of the seed's "Future Improvements" (MODEL.md section 7).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Policy {
@@ -520,5 +547,6 @@ pub struct Config {
     pub lazy: Lazy,
     pub compute: Compute,
     pub memory: Memory,
+    pub pricing: Pricing,
     pub policies: Policies,
 }

@@ -14,8 +14,8 @@ use super::layer::{ArchitectureEntry, Assignment, Origin, Setting};
 use super::{
     Architecture, ArchitectureVariant, Arrivals, Compute, Config, Diurnal, DurableObject, Lazy,
     Memory, Mmpp, MmppState, Network, PartialLoading, Phases, Policies, Policy, PolicySet,
-    Predictor, Prewarm, SmartDelegation, Source, TieredCache, Trace, TraceSpread, TraceTenant,
-    WasmCompile, Workload,
+    Predictor, Prewarm, Pricing, SmartDelegation, Source, TieredCache, Trace, TraceSpread,
+    TraceTenant, WasmCompile, Workload,
 };
 use crate::dist::Dist;
 use crate::time::{format_duration, Nanos};
@@ -113,6 +113,19 @@ pub(crate) fn resolve(merged: &Merged, layers: &[Source]) -> Result<Config, Conf
             do_base_mb: r.number("memory.do_base_mb")?,
             bundle_mb: r.number("memory.bundle_mb")?,
             runtime_mb: r.number("memory.runtime_mb")?,
+        },
+        pricing: Pricing {
+            do_request_usd_per_m: r.number("pricing.do_request_usd_per_m")?,
+            do_requests_included_m: r.number("pricing.do_requests_included_m")?,
+            do_gb_s_usd_per_m: r.number("pricing.do_gb_s_usd_per_m")?,
+            do_gb_s_included: r.number("pricing.do_gb_s_included")?,
+            do_billed_mb: r.number("pricing.do_billed_mb")?,
+            worker_request_usd_per_m: r.number("pricing.worker_request_usd_per_m")?,
+            worker_requests_included_m: r.number("pricing.worker_requests_included_m")?,
+            worker_cpu_ms_usd_per_m: r.number("pricing.worker_cpu_ms_usd_per_m")?,
+            worker_cpu_ms_included_m: r.number("pricing.worker_cpu_ms_included_m")?,
+            r2_class_b_usd_per_m: r.number("pricing.r2_class_b_usd_per_m")?,
+            r2_class_b_included_m: r.number("pricing.r2_class_b_included_m")?,
         },
         policies: r.policies()?,
     };

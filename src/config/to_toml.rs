@@ -141,6 +141,68 @@ impl Config {
         line(w, &format!("bundle_mb = {}", float(m.bundle_mb)));
         line(w, &format!("runtime_mb = {}", float(m.runtime_mb)));
 
+        let pr = &self.pricing;
+        section(w, "pricing");
+        line(
+            w,
+            &format!("do_request_usd_per_m = {}", float(pr.do_request_usd_per_m)),
+        );
+        line(
+            w,
+            &format!(
+                "do_requests_included_m = {}",
+                float(pr.do_requests_included_m)
+            ),
+        );
+        line(
+            w,
+            &format!("do_gb_s_usd_per_m = {}", float(pr.do_gb_s_usd_per_m)),
+        );
+        line(
+            w,
+            &format!("do_gb_s_included = {}", float(pr.do_gb_s_included)),
+        );
+        line(w, &format!("do_billed_mb = {}", float(pr.do_billed_mb)));
+        line(
+            w,
+            &format!(
+                "worker_request_usd_per_m = {}",
+                float(pr.worker_request_usd_per_m)
+            ),
+        );
+        line(
+            w,
+            &format!(
+                "worker_requests_included_m = {}",
+                float(pr.worker_requests_included_m)
+            ),
+        );
+        line(
+            w,
+            &format!(
+                "worker_cpu_ms_usd_per_m = {}",
+                float(pr.worker_cpu_ms_usd_per_m)
+            ),
+        );
+        line(
+            w,
+            &format!(
+                "worker_cpu_ms_included_m = {}",
+                float(pr.worker_cpu_ms_included_m)
+            ),
+        );
+        line(
+            w,
+            &format!("r2_class_b_usd_per_m = {}", float(pr.r2_class_b_usd_per_m)),
+        );
+        line(
+            w,
+            &format!(
+                "r2_class_b_included_m = {}",
+                float(pr.r2_class_b_included_m)
+            ),
+        );
+
         let p = &self.policies;
         let pw = &p.prewarm;
         section(w, "prewarm");

@@ -24,11 +24,13 @@ use crate::time::Nanos;
 /// A delegated request's fate at the pool.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Dispatched {
-    /// Running on `instance`; the response is back at the DO at `finish`.
+    /// Running on `instance`; the response is back at the DO at `finish`;
+    /// `cpu` is the instance's billed CPU time (execution and cold start).
     Running {
         instance: u32,
         finish: Nanos,
         cold: bool,
+        cpu: Nanos,
     },
     /// Every instance is busy and the pool is at its maximum: wait.
     Saturated,
@@ -140,14 +142,16 @@ impl ComputePool {
     /// slot frees, with `cold = false`).
     pub fn run_on(&mut self, id: u32, now: Nanos, cold: bool, rng: &mut SimRng) -> Dispatched {
         self.occupy(id);
-        let mut finish = now + self.config.rtt.sample(rng) + self.config.exec.sample(rng);
+        let rtt = self.config.rtt.sample(rng);
+        let mut cpu = self.config.exec.sample(rng);
         if cold {
-            finish += self.config.cold_start.sample(rng);
+            cpu += self.config.cold_start.sample(rng);
         }
         Dispatched::Running {
             instance: id,
-            finish,
+            finish: now + rtt + cpu,
             cold,
+            cpu,
         }
     }
 
@@ -231,6 +235,7 @@ mod tests {
                 instance,
                 finish,
                 cold,
+                ..
             } => (instance, finish, cold),
             Dispatched::Saturated => panic!("saturated"),
         }

@@ -6,10 +6,12 @@
 //! what the client sees: the client round trip plus the time from the
 //! request's arrival at its DO to its response leaving the DO.
 
+mod cost;
 mod latency;
 mod summary;
 mod time_weighted;
 
+pub use cost::Cost;
 pub use latency::LatencyHistogram;
 pub use summary::{Metric, RunSummary, METRICS};
 pub use time_weighted::TimeWeighted;
@@ -140,6 +142,10 @@ pub struct RunMetrics {
     pub extension_loads: u64,
     /// Delegated requests that waited for a compute-worker slot.
     pub compute_queued: u64,
+    /// Compute-worker CPU time (execution and cold starts), nanoseconds.
+    pub compute_cpu_ns: u128,
+    /// The run's usage priced per month (set when the run ends).
+    pub cost: Cost,
     /// Simulated span of the window, in nanoseconds.
     pub window: Nanos,
 }
@@ -176,6 +182,8 @@ impl RunMetrics {
             smart_waits: 0,
             extension_loads: 0,
             compute_queued: 0,
+            compute_cpu_ns: 0,
+            cost: Cost::default(),
             window: to.saturating_sub(from),
         }
     }

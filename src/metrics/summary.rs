@@ -281,6 +281,11 @@ pub const METRICS: &[Metric] = &[
         description: "delegated requests that waited for a compute-worker slot (max_instances)",
         value: |m| m.compute_queued as f64,
     },
+    Metric { name: "do_gb_s_month", description: "DO duration billed per 30-day month at this rate, GB-s (128 MB per resident DO)", value: |m| m.cost.do_gb_s_month },
+    Metric { name: "worker_cpu_ms_month", description: "compute-worker CPU time per month, ms", value: |m| m.cost.worker_cpu_ms_month },
+    Metric { name: "requests_month", description: "client requests per month (each a DO request and a Workers request)", value: |m| m.cost.do_requests_month },
+    Metric { name: "r2_class_b_month", description: "R2 Class B reads per month", value: |m| m.cost.r2_class_b_month },
+    Metric { name: "cost_usd_month", description: "estimated Cloudflare cost per 30-day month at this rate, USD, after included usage ([pricing])", value: |m| m.cost.usd_month },
 ];
 
 /// The metric values of one run, in [`METRICS`] order.

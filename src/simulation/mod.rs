@@ -29,7 +29,7 @@ use std::collections::VecDeque;
 use crate::fleet::{
     ComputePool, Dispatched, DoState, ExpiryQueue, LoadState, Status, NEVER, NO_TIMER,
 };
-use crate::metrics::{Path, RunMetrics};
+use crate::metrics::{Cost, Path, RunMetrics};
 use crate::policy::prewarm::Decision;
 use crate::policy::smart_delegation::should_wait;
 use crate::time::Nanos;
@@ -260,6 +260,7 @@ impl<'a, O: Observer> Simulation<'a, O> {
         self.pool.instances.finish();
         self.metrics.compute_instances = self.pool.instances.clone();
         self.metrics.prewarm_memory_kib.finish();
+        self.metrics.cost = Cost::of(&self.metrics, &self.config.pricing);
         RunOutcome {
             final_memory_kib: self.metrics.memory_kib.level(),
             final_instances: self.pool.count(),
@@ -534,13 +535,7 @@ impl<'a, O: Observer> Simulation<'a, O> {
     /// pool's queue when every instance is busy and no more may start.
     fn dispatch(&mut self, k: u32, ordinal: u32, arrival: Nanos, now: Nanos) {
         match self.pool.dispatch(now, &mut self.rng) {
-            Dispatched::Running {
-                instance,
-                finish,
-                cold,
-            } => {
-                self.delegated(k, ordinal, arrival, instance, finish, cold);
-            }
+            running @ Dispatched::Running { .. } => self.delegated(k, ordinal, arrival, running),
             Dispatched::Saturated => {
                 if self.in_window(arrival) {
                     self.metrics.compute_queued += 1;
@@ -557,18 +552,21 @@ impl<'a, O: Observer> Simulation<'a, O> {
         }
     }
 
-    /// A delegated request runs on `instance` until `finish`.
-    fn delegated(
-        &mut self,
-        k: u32,
-        ordinal: u32,
-        arrival: Nanos,
-        instance: u32,
-        finish: Nanos,
-        cold: bool,
-    ) {
-        if cold && self.in_window(arrival) {
-            self.metrics.compute_cold_starts += 1;
+    /// A delegated request runs at the compute worker (`sent` is
+    /// `Running`) until its response.
+    fn delegated(&mut self, k: u32, ordinal: u32, arrival: Nanos, sent: Dispatched) {
+        let Dispatched::Running {
+            instance,
+            finish,
+            cold,
+            cpu,
+        } = sent
+        else {
+            return;
+        };
+        if self.in_window(arrival) {
+            self.metrics.compute_cold_starts += u64::from(cold);
+            self.metrics.compute_cpu_ns += u128::from(cpu);
         }
         self.queue.push(finish, Event::Release { instance });
         let d = &mut self.dos[k as usize];
@@ -781,14 +779,8 @@ impl<'a, O: Observer> Simulation<'a, O> {
                     if let Some(w) = self.pool_queue.pop_front() {
                         let d = &mut self.dos[w.tenant as usize];
                         d.waiting = d.waiting.saturating_sub(1);
-                        if let Dispatched::Running {
-                            instance,
-                            finish,
-                            cold,
-                        } = self.pool.run_on(id, now, false, &mut self.rng)
-                        {
-                            self.delegated(w.tenant, w.ordinal, w.arrival, instance, finish, cold);
-                        }
+                        let sent = self.pool.run_on(id, now, false, &mut self.rng);
+                        self.delegated(w.tenant, w.ordinal, w.arrival, sent);
                     }
                 }
             }

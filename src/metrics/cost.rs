@@ -1,0 +1,105 @@
+//! What a run would cost on Cloudflare, per 30-day month at its rate.
+//!
+//! Usage in the measurement window is scaled to 30 days, each month's
+//! included amount is subtracted, and the rest is priced ([`Pricing`], the
+//! published Workers Paid prices). Billed: a DO request per client request
+//! and a Workers request (the front Worker) per client request; DO duration
+//! for every second a DO is resident, at `do_billed_mb` (128 MB) whatever it
+//! uses; the compute worker's CPU time (execution and cold starts;
+//! service-binding calls add no request fee); R2 Class B reads.
+
+use super::RunMetrics;
+use crate::config::Pricing;
+use crate::time::SECOND;
+
+const MONTH_SECONDS: f64 = 30.0 * 86_400.0;
+const MILLION: f64 = 1e6;
+
+/// A run's usage scaled to a month, and its price.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Cost {
+    pub do_requests_month: f64,
+    pub do_gb_s_month: f64,
+    pub worker_requests_month: f64,
+    pub worker_cpu_ms_month: f64,
+    pub r2_class_b_month: f64,
+    pub usd_month: f64,
+}
+
+/// `max(0, used - included) * price_per_unit`.
+fn billed(used: f64, included: f64, price_per_unit: f64) -> f64 {
+    (used - included).max(0.0) * price_per_unit
+}
+
+impl Cost {
+    /// The monthly cost of the usage in `m`.
+    pub fn of(m: &RunMetrics, p: &Pricing) -> Cost {
+        let window_s = m.window as f64 / SECOND as f64;
+        if window_s <= 0.0 {
+            return Cost::default();
+        }
+        let month = MONTH_SECONDS / window_s;
+        let do_seconds = m.resident.integral() as f64 / SECOND as f64;
+        let c = Cost {
+            do_requests_month: m.requests as f64 * month,
+            do_gb_s_month: do_seconds * p.do_billed_mb / 1024.0 * month,
+            worker_requests_month: m.requests as f64 * month,
+            worker_cpu_ms_month: m.compute_cpu_ns as f64 / 1e6 * month,
+            r2_class_b_month: m.r2_gets as f64 * month,
+            usd_month: 0.0,
+        };
+        let usd = billed(
+            c.do_requests_month,
+            p.do_requests_included_m * MILLION,
+            p.do_request_usd_per_m / MILLION,
+        ) + billed(
+            c.do_gb_s_month,
+            p.do_gb_s_included,
+            p.do_gb_s_usd_per_m / MILLION,
+        ) + billed(
+            c.worker_requests_month,
+            p.worker_requests_included_m * MILLION,
+            p.worker_request_usd_per_m / MILLION,
+        ) + billed(
+            c.worker_cpu_ms_month,
+            p.worker_cpu_ms_included_m * MILLION,
+            p.worker_cpu_ms_usd_per_m / MILLION,
+        ) + billed(
+            c.r2_class_b_month,
+            p.r2_class_b_included_m * MILLION,
+            p.r2_class_b_usd_per_m / MILLION,
+        );
+        Cost {
+            usd_month: usd,
+            ..c
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::load_default;
+
+    #[test]
+    fn a_month_of_usage_is_priced_past_what_is_included() {
+        let pricing = load_default().unwrap().pricing;
+        // One day of measurement: usage x30 for the month.
+        let mut m = RunMetrics::new(0, 86_400 * SECOND);
+        m.requests = 1_000_000; // 30 M a month: 29 M billed DO requests, 20 M Workers requests
+        m.r2_gets = 1_000_000; // 30 M: 20 M billed
+        m.compute_cpu_ns = 2_000_000 * 1_000_000; // 2 M CPU-ms a day: 60 M a month, 30 M billed
+        m.resident.add(0, 100); // 100 DOs all day at 128 MB: 100 x 86400 x 0.125 x 30 GB-s
+        m.resident.finish();
+        let c = Cost::of(&m, &pricing);
+        let gb_s = 100.0 * 86_400.0 * 0.125 * 30.0;
+        assert!((c.do_gb_s_month - gb_s).abs() < 1e-6);
+        let want =
+            29.0 * 0.15 + (gb_s - 400_000.0) / 1e6 * 12.5 + 20.0 * 0.30 + 30.0 * 0.02 + 20.0 * 0.36;
+        assert!(
+            (c.usd_month - want).abs() < 1e-9,
+            "{} vs {want}",
+            c.usd_month
+        );
+    }
+}
