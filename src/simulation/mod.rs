@@ -18,8 +18,7 @@ mod observer;
 mod policies;
 
 use crate::architecture::{
-    delegates_before_ready, plan_extension, plan_start, Architecture, ArchitectureVariant,
-    LoadOutcome,
+    delegates_before_ready, plan_start, Architecture, ArchitectureVariant, LoadOutcome,
 };
 use crate::config::Config;
 use crate::config::Policy;
@@ -31,13 +30,11 @@ use crate::fleet::{
 };
 use crate::metrics::{Cost, Path, RunMetrics};
 use crate::policy::prewarm::Decision;
-use crate::policy::smart_delegation::should_wait;
 use crate::time::Nanos;
 use crate::workload::{Arrival, ArrivalProcess, ArrivalSource};
 pub use events::Event;
 pub use observer::{NoObserver, Observer, RequestRecord};
 use policies::PolicyState;
-use rand::RngExt;
 
 /// Which run this is, for its random streams: the experiment's seed and the
 /// replication. Neither the architecture, nor the policies, nor the sweep
@@ -374,75 +371,6 @@ impl<'a, O: Observer> Simulation<'a, O> {
         }
     }
 
-    /// Partial loading: whether this query needs the extension and, if it
-    /// is not ready, when it will be (starting its load on first need).
-    fn extension_for(&mut self, k: u32, now: Nanos) -> Option<Nanos> {
-        let fraction = self.config.policies.partial_loading.extension_fraction;
-        if self.rng.random::<f64>() >= fraction {
-            return None;
-        }
-        let ready = self
-            .policy
-            .extension_ready
-            .get(k as usize)
-            .copied()
-            .unwrap_or(NEVER);
-        if ready <= now {
-            return None;
-        }
-        if ready != NEVER {
-            return Some(ready);
-        }
-        let ready = now + plan_extension(self.variant, self.config, &mut self.rng);
-        if let Some(slot) = self.policy.extension_ready.get_mut(k as usize) {
-            *slot = ready;
-        }
-        if self.in_window(now) {
-            self.metrics.extension_loads += 1;
-        }
-        if self.config.durable_object.load_keeps_alive {
-            let d = &mut self.dos[k as usize];
-            d.quiet_from = d.quiet_from.max(ready);
-        }
-        Some(ready)
-    }
-
-    /// Smart delegation: wait for the load in progress when that is predicted
-    /// to be faster, delegate otherwise.
-    fn serve_smartly(&mut self, k: u32, ordinal: u32, arrival: Nanos, now: Nanos) {
-        let d = &self.dos[k as usize];
-        let elapsed = now.saturating_sub(d.started_at);
-        let Some(plan) = self.policy.loading.get(&k) else {
-            self.dispatch(k, ordinal, arrival, now);
-            return;
-        };
-        if !should_wait(self.config, plan, elapsed) {
-            self.dispatch(k, ordinal, arrival, now);
-            return;
-        }
-        if self.in_window(arrival) {
-            self.metrics.smart_waits += 1;
-        }
-        if d.ready_at != NEVER {
-            let ready = d.ready_at;
-            self.serve_locally(k, ordinal, arrival, ready, Path::Queued);
-        } else {
-            // The load will fail (the DO cannot know): when it does, the
-            // request is served again, and delegated.
-            let failed_at = d.started_at + plan.duration;
-            let d = &mut self.dos[k as usize];
-            d.quiet_from = d.quiet_from.max(failed_at);
-            self.queue.push(
-                failed_at,
-                Event::AfterStart {
-                    tenant: k,
-                    ordinal,
-                    arrival,
-                },
-            );
-        }
-    }
-
     /// Runs a request on the DO's FIFO execution slot, not before `from`.
     #[inline]
     fn serve_locally(&mut self, k: u32, ordinal: u32, arrival: Nanos, from: Nanos, path: Path) {
@@ -453,24 +381,6 @@ impl<'a, O: Observer> Simulation<'a, O> {
         d.quiet_from = d.quiet_from.max(done);
         self.complete(k, arrival, done, path, ordinal);
         self.arm_idle(k);
-    }
-
-    /// Starts an evicted DO at `now` without a request (prewarming).
-    fn prewarm_start(&mut self, k: u32, now: Nanos) {
-        if self.dos[k as usize].is_resident() {
-            return;
-        }
-        self.start(k, now, NO_REQUEST);
-        let d = &mut self.dos[k as usize];
-        d.ordinal = 0;
-        d.prewarmed = true;
-        let started_at = d.started_at;
-        if self.in_window(started_at) {
-            self.metrics.prewarms_started += 1;
-        }
-        self.metrics
-            .prewarm_memory_kib
-            .add(now, self.memory.resident_kib);
     }
 
     /// Starts an evicted DO at `now`: draws its constructor and load. The
@@ -784,38 +694,8 @@ impl<'a, O: Observer> Simulation<'a, O> {
                     }
                 }
             }
-            Event::PrewarmTick => {
-                let k = usize::try_from(self.config.policies.prewarm.top_k).unwrap_or(usize::MAX);
-                let top = self
-                    .policy
-                    .top_k
-                    .as_mut()
-                    .map(|t| t.take_top(k))
-                    .unwrap_or_default();
-                for tenant in top {
-                    if !self.dos[tenant as usize].is_resident() {
-                        self.prewarm_start(tenant, now);
-                        self.arm_idle(tenant);
-                    }
-                }
-                let next = now.saturating_add(self.config.policies.prewarm.interval);
-                if next < self.duration {
-                    self.queue.push(next, Event::PrewarmTick);
-                }
-            }
-            Event::Prewarm { tenant, quiet_from } => {
-                let d = &self.dos[tenant as usize];
-                // Stale if the DO came back, or went quiet again, since.
-                if d.is_resident() || d.quiet_from != quiet_from {
-                    return;
-                }
-                let until = match self.policy.histograms.as_ref().map(|h| h.decision(tenant)) {
-                    Some(Decision::Prewarm { until, .. }) => quiet_from.saturating_add(until),
-                    _ => return,
-                };
-                self.prewarm_start(tenant, now);
-                self.arm_at(tenant, until);
-            }
+            Event::PrewarmTick => self.on_prewarm_tick(now),
+            Event::Prewarm { tenant, quiet_from } => self.on_prewarm(tenant, quiet_from, now),
         }
     }
 }
