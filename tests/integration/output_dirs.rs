@@ -32,6 +32,13 @@ tenants = 300
     path
 }
 
+/// `dofleet run EXPERIMENT --out DIR`, ready for more arguments.
+fn run_into(experiment: &Path, out: &Path) -> Command {
+    let mut cmd = dofleet();
+    cmd.arg("run").arg(experiment).arg("--out").arg(out);
+    cmd
+}
+
 fn read(dir: &Path, name: &str) -> Vec<u8> {
     std::fs::read(dir.join(name)).unwrap_or_else(|e| panic!("{}: {e}", dir.join(name).display()))
 }
@@ -88,29 +95,12 @@ fn existing_results_are_not_overwritten_without_force() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("out");
     let exp = experiment(tmp.path());
-    dofleet()
-        .arg("run")
-        .arg(&exp)
-        .arg("--out")
-        .arg(&out)
-        .assert()
-        .success();
-    dofleet()
-        .arg("run")
-        .arg(&exp)
-        .arg("--out")
-        .arg(&out)
+    run_into(&exp, &out).assert().success();
+    run_into(&exp, &out)
         .assert()
         .failure()
         .stderr(predicate::str::contains("--force"));
-    dofleet()
-        .arg("run")
-        .arg(&exp)
-        .arg("--out")
-        .arg(&out)
-        .arg("--force")
-        .assert()
-        .success();
+    run_into(&exp, &out).arg("--force").assert().success();
 }
 
 #[test]
@@ -118,19 +108,11 @@ fn the_thread_count_does_not_change_any_output_file() {
     let tmp = tempfile::tempdir().unwrap();
     let exp = experiment(tmp.path());
     let (one, four) = (tmp.path().join("one"), tmp.path().join("four"));
-    dofleet()
-        .arg("run")
-        .arg(&exp)
-        .arg("--out")
-        .arg(&one)
+    run_into(&exp, &one)
         .args(["--threads", "1"])
         .assert()
         .success();
-    dofleet()
-        .arg("run")
-        .arg(&exp)
-        .arg("--out")
-        .arg(&four)
+    run_into(&exp, &four)
         .args(["--threads", "4"])
         .assert()
         .success();
@@ -142,20 +124,8 @@ fn resume_after_losing_runs_completes_to_the_same_bytes() {
     let tmp = tempfile::tempdir().unwrap();
     let exp = experiment(tmp.path());
     let (whole, resumed) = (tmp.path().join("whole"), tmp.path().join("resumed"));
-    dofleet()
-        .arg("run")
-        .arg(&exp)
-        .arg("--out")
-        .arg(&whole)
-        .assert()
-        .success();
-    dofleet()
-        .arg("run")
-        .arg(&exp)
-        .arg("--out")
-        .arg(&resumed)
-        .assert()
-        .success();
+    run_into(&exp, &whole).assert().success();
+    run_into(&exp, &resumed).assert().success();
     // Simulate an interruption: drop the aggregates and half the records.
     for f in ["summary.csv", "runs.csv", "latency_cdf.csv"] {
         std::fs::remove_file(resumed.join(f)).unwrap();
@@ -168,11 +138,7 @@ fn resume_after_losing_runs_completes_to_the_same_bytes() {
     for r in records.iter().step_by(2) {
         std::fs::remove_file(r).unwrap();
     }
-    dofleet()
-        .arg("run")
-        .arg(&exp)
-        .arg("--out")
-        .arg(&resumed)
+    run_into(&exp, &resumed)
         .arg("--resume")
         .assert()
         .success()
@@ -185,21 +151,11 @@ fn shards_merge_into_exactly_the_unsharded_files() {
     let tmp = tempfile::tempdir().unwrap();
     let exp = experiment(tmp.path());
     let whole = tmp.path().join("whole");
-    dofleet()
-        .arg("run")
-        .arg(&exp)
-        .arg("--out")
-        .arg(&whole)
-        .assert()
-        .success();
+    run_into(&exp, &whole).assert().success();
     let mut shards = Vec::new();
     for k in 1..=3 {
         let dir = tmp.path().join(format!("shard{k}"));
-        dofleet()
-            .arg("run")
-            .arg(&exp)
-            .arg("--out")
-            .arg(&dir)
+        run_into(&exp, &dir)
             .args(["--shard", &format!("{k}/3")])
             .assert()
             .success();
@@ -225,11 +181,7 @@ fn merge_refuses_an_incomplete_set_of_shards() {
     let tmp = tempfile::tempdir().unwrap();
     let exp = experiment(tmp.path());
     let dir = tmp.path().join("shard1");
-    dofleet()
-        .arg("run")
-        .arg(&exp)
-        .arg("--out")
-        .arg(&dir)
+    run_into(&exp, &dir)
         .args(["--shard", "1/3"])
         .assert()
         .success();
@@ -248,19 +200,11 @@ fn merge_refuses_shards_of_different_experiments() {
     let tmp = tempfile::tempdir().unwrap();
     let exp = experiment(tmp.path());
     let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
-    dofleet()
-        .arg("run")
-        .arg(&exp)
-        .arg("--out")
-        .arg(&a)
+    run_into(&exp, &a)
         .args(["--shard", "1/2"])
         .assert()
         .success();
-    dofleet()
-        .arg("run")
-        .arg(&exp)
-        .arg("--out")
-        .arg(&b)
+    run_into(&exp, &b)
         .args(["--shard", "2/2", "--set", "seed=99"])
         .assert()
         .success();
@@ -282,13 +226,7 @@ fn ctrl_c_keeps_finished_runs_and_resume_completes_them_to_the_same_bytes() {
     // 12 runs of a few hundred milliseconds each, on one thread.
     std::fs::write(&exp, "duration = \"20min\"\nreplications = 3\narchitectures = [\"hybrid\", \"thin\", \"lazy\", \"traditional\"]\n[workload]\ntenants = 20000\nrate_rps = 500.0\n").unwrap();
     let (whole, cut) = (tmp.path().join("whole"), tmp.path().join("cut"));
-    dofleet()
-        .arg("run")
-        .arg(&exp)
-        .arg("--out")
-        .arg(&whole)
-        .assert()
-        .success();
+    run_into(&exp, &whole).assert().success();
 
     let bin = assert_cmd::cargo::cargo_bin("dofleet");
     let child = std::process::Command::new(bin)
@@ -331,14 +269,7 @@ fn ctrl_c_keeps_finished_runs_and_resume_completes_them_to_the_same_bytes() {
         );
         let manifest = std::fs::read_to_string(cut.join("manifest.toml")).unwrap();
         assert!(manifest.contains("status = \"interrupted\""), "{manifest}");
-        dofleet()
-            .arg("run")
-            .arg(&exp)
-            .arg("--out")
-            .arg(&cut)
-            .arg("--resume")
-            .assert()
-            .success();
+        run_into(&exp, &cut).arg("--resume").assert().success();
     } else {
         // The machine finished every run before the signal arrived.
         assert!(out.status.success(), "{stderr}");
