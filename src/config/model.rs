@@ -354,6 +354,63 @@ pub struct Memory {
     pub runtime_mb: f64,
 }
 
+impl Memory {
+    /// What one resident DO of `architecture` holds at most, MB: its base
+    /// and bundle, plus the runtime while it loads or is loaded.
+    pub fn footprint_mb(&self, architecture: Architecture) -> f64 {
+        let bundle = if architecture.bundles_wasm() {
+            self.bundle_mb
+        } else {
+            0.0
+        };
+        let runtime = if architecture == Architecture::Thin {
+            0.0
+        } else {
+            self.runtime_mb
+        };
+        self.do_base_mb + bundle + runtime
+    }
+}
+
+/// `[hosts]`: where DOs live, for capacity planning (MODEL.md section 4).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hosts {
+    /// Hosts (isolates) sharing the fleet; 0: no host model (memory is
+    /// unlimited and only idle timeouts evict).
+    pub count: u64,
+    /// Memory of one host, MB, shared by the DOs placed there.
+    pub memory_mb: f64,
+    /// What a start does when its host is full of busy DOs.
+    pub when_full: WhenFull,
+}
+
+/// The rule for a start that would exceed its host's memory when no idle DO
+/// is left there to evict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WhenFull {
+    /// The request waits until memory frees (a DO there goes idle and is
+    /// evicted, or is evicted by its timeout).
+    Wait,
+    /// The request fails at once with an error (counted, no latency).
+    Fail,
+    /// The DO starts anyway; the host runs over its memory (counted).
+    Overcommit,
+}
+
+impl WhenFull {
+    /// All rules, in config order.
+    pub const ALL: [WhenFull; 3] = [WhenFull::Wait, WhenFull::Fail, WhenFull::Overcommit];
+
+    /// The config name.
+    pub fn name(self) -> &'static str {
+        match self {
+            WhenFull::Wait => "wait",
+            WhenFull::Fail => "fail",
+            WhenFull::Overcommit => "overcommit",
+        }
+    }
+}
+
 /// `[pricing]`: published prices and the monthly amounts included.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Pricing {
@@ -547,6 +604,7 @@ pub struct Config {
     pub lazy: Lazy,
     pub compute: Compute,
     pub memory: Memory,
+    pub hosts: Hosts,
     pub pricing: Pricing,
     pub policies: Policies,
 }

@@ -12,10 +12,10 @@ use std::collections::BTreeMap;
 use super::error::{line_column, ConfigError, ErrorKind};
 use super::layer::{ArchitectureEntry, Assignment, Origin, Setting};
 use super::{
-    Architecture, ArchitectureVariant, Arrivals, Compute, Config, Diurnal, DurableObject, Lazy,
-    Memory, Mmpp, MmppState, Network, PartialLoading, Phases, Policies, Policy, PolicySet,
+    Architecture, ArchitectureVariant, Arrivals, Compute, Config, Diurnal, DurableObject, Hosts,
+    Lazy, Memory, Mmpp, MmppState, Network, PartialLoading, Phases, Policies, Policy, PolicySet,
     Predictor, Prewarm, Pricing, SmartDelegation, Source, TieredCache, Trace, TraceSpread,
-    TraceTenant, WasmCompile, Workload,
+    TraceTenant, WasmCompile, WhenFull, Workload,
 };
 use crate::dist::Dist;
 use crate::time::{format_duration, Nanos};
@@ -114,6 +114,16 @@ pub(crate) fn resolve(merged: &Merged, layers: &[Source]) -> Result<Config, Conf
             bundle_mb: r.number("memory.bundle_mb")?,
             runtime_mb: r.number("memory.runtime_mb")?,
         },
+        hosts: Hosts {
+            count: r.integer("hosts.count")?,
+            memory_mb: r.number("hosts.memory_mb")?,
+            when_full: match r.choice("hosts.when_full")? {
+                "wait" => WhenFull::Wait,
+                "fail" => WhenFull::Fail,
+                "overcommit" => WhenFull::Overcommit,
+                _ => return Err(r.internal("hosts.when_full")),
+            },
+        },
         pricing: Pricing {
             do_request_usd_per_m: r.number("pricing.do_request_usd_per_m")?,
             do_requests_included_m: r.number("pricing.do_requests_included_m")?,
@@ -130,6 +140,7 @@ pub(crate) fn resolve(merged: &Merged, layers: &[Source]) -> Result<Config, Conf
         policies: r.policies()?,
     };
     r.check_warmup(&config)?;
+    r.check_hosts(&config)?;
     let mut config = config;
     r.index_trace(&mut config)?;
     Ok(config)
@@ -369,6 +380,34 @@ impl Resolver<'_> {
                 ConfigError::unplaced("<unknown layer>", ErrorKind::Conflict, Some(key), message)
             }
         }
+    }
+
+    /// With hosts, every architecture's DO must fit in an empty host, or
+    /// its starts could never be admitted.
+    fn check_hosts(&self, config: &Config) -> Result<(), ConfigError> {
+        if config.hosts.count == 0 {
+            return Ok(());
+        }
+        let Some((architecture, needed)) = config
+            .architectures
+            .iter()
+            .map(|v| (v.architecture, config.memory.footprint_mb(v.architecture)))
+            .max_by(|a, b| a.1.total_cmp(&b.1))
+        else {
+            return Ok(());
+        };
+        if needed <= config.hosts.memory_mb {
+            return Ok(());
+        }
+        let (_, at) = self.get("hosts.memory_mb")?;
+        let message = format!(
+            "`hosts.memory_mb`: expected at least {needed} MB, what one {} DO holds \
+             (memory.do_base_mb, bundle_mb and runtime_mb), so that it fits in an empty host; \
+             found {}",
+            architecture.name(),
+            config.hosts.memory_mb
+        );
+        Err(self.conflict(at, &at.value_span, "hosts.memory_mb".into(), message))
     }
 
     fn check_warmup(&self, config: &Config) -> Result<(), ConfigError> {

@@ -81,6 +81,8 @@ pub(crate) const POLICY_NAMES: &[&str] = &[
 ];
 /// The `prewarm.predictor` names.
 pub(crate) const PREDICTOR_NAMES: &[&str] = &["top_k", "histogram"];
+/// The `hosts.when_full` names, in [`super::WhenFull::ALL`] order.
+pub(crate) const WHEN_FULL_NAMES: &[&str] = &["wait", "fail", "overcommit"];
 /// The `workload.arrivals` names.
 pub(crate) const ARRIVALS_NAMES: &[&str] = &["poisson", "diurnal", "mmpp", "trace"];
 /// The `workload.trace_tenant` names.
@@ -210,6 +212,15 @@ pub(crate) const SCHEMA: &[(&str, Kind)] = &[
     ("memory.do_base_mb", Kind::Number(NumberRange::NonNegative)),
     ("memory.bundle_mb", Kind::Number(NumberRange::NonNegative)),
     ("memory.runtime_mb", Kind::Number(NumberRange::NonNegative)),
+    (
+        "hosts.count",
+        Kind::Integer {
+            min: 0,
+            max: 100_000_000,
+        },
+    ),
+    ("hosts.memory_mb", Kind::Number(NumberRange::Positive)),
+    ("hosts.when_full", Kind::Choice(WHEN_FULL_NAMES)),
     (
         "pricing.do_request_usd_per_m",
         Kind::Number(NumberRange::NonNegative),

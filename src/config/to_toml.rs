@@ -141,6 +141,12 @@ impl Config {
         line(w, &format!("bundle_mb = {}", float(m.bundle_mb)));
         line(w, &format!("runtime_mb = {}", float(m.runtime_mb)));
 
+        let h = &self.hosts;
+        section(w, "hosts");
+        line(w, &format!("count = {}", h.count));
+        line(w, &format!("memory_mb = {}", float(h.memory_mb)));
+        line(w, &format!("when_full = \"{}\"", h.when_full.name()));
+
         let pr = &self.pricing;
         section(w, "pricing");
         line(

@@ -21,6 +21,9 @@ pub enum Status {
     Starting,
     /// Constructor done.
     Running,
+    /// Not in memory, and requests wait for room on its host
+    /// (`hosts.when_full = "wait"`): the first admitted starts it.
+    Pending,
 }
 
 /// Where the PGLite runtime is (MODEL.md section 5). Lazy's finer states
@@ -100,7 +103,7 @@ impl DoState {
     /// Whether the DO is in memory.
     #[inline]
     pub fn is_resident(&self) -> bool {
-        self.status != Status::Evicted
+        matches!(self.status, Status::Starting | Status::Running)
     }
 
     /// Whether the PGLite runtime's memory is held.

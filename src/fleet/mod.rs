@@ -1,12 +1,14 @@
-//! The fleet: Durable Objects, their idle-eviction timers, and the compute
-//! worker that delegated requests go to.
+//! The fleet: Durable Objects, their idle-eviction timers, the hosts whose
+//! memory they share, and the compute worker that delegated requests go to.
 
 mod cache;
 mod compute_worker;
 mod durable_object;
 mod expiry;
+mod hosts;
 
 pub use cache::{Fetch, FetchSource, WasmCaches};
 pub use compute_worker::{ComputePool, Dispatched};
 pub use durable_object::{DoState, LoadState, Status, NEVER, NO_TIMER};
 pub use expiry::ExpiryQueue;
+pub use hosts::{HostFleet, PendingRequest, Victim};

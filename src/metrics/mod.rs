@@ -117,6 +117,14 @@ pub struct RunMetrics {
     pub load_time_r2: LatencyHistogram,
     /// DOs evicted for idleness.
     pub evictions: u64,
+    /// Idle DOs evicted to make room for a start on a full host.
+    pub evictions_pressure: u64,
+    /// Requests that waited for memory on a full host (`when_full = "wait"`).
+    pub host_waits: u64,
+    /// Requests failed because their host was full (`when_full = "fail"`).
+    pub requests_failed: u64,
+    /// Starts that ran a host over its memory (`when_full = "overcommit"`).
+    pub host_overcommits: u64,
     /// Lazy loads whose cache check hit, and R2 GETs after a miss.
     pub cache_hits: u64,
     pub r2_gets: u64,
@@ -168,6 +176,10 @@ impl RunMetrics {
             load_time_cache_hit: LatencyHistogram::new(),
             load_time_r2: LatencyHistogram::new(),
             evictions: 0,
+            evictions_pressure: 0,
+            host_waits: 0,
+            requests_failed: 0,
+            host_overcommits: 0,
             cache_hits: 0,
             r2_gets: 0,
             memory_kib: TimeWeighted::new(from, to),

@@ -187,6 +187,26 @@ pub const METRICS: &[Metric] = &[
         value: |m| m.evictions as f64,
     },
     Metric {
+        name: "evictions_pressure",
+        description: "idle DOs evicted, least recently used first, to make room on a full host",
+        value: |m| m.evictions_pressure as f64,
+    },
+    Metric {
+        name: "host_waits",
+        description: "requests that waited for memory on a full host (hosts.when_full = wait)",
+        value: |m| m.host_waits as f64,
+    },
+    Metric {
+        name: "requests_failed",
+        description: "requests failed because their host was full (hosts.when_full = fail); they have no latency",
+        value: |m| m.requests_failed as f64,
+    },
+    Metric {
+        name: "host_overcommits",
+        description: "starts that ran their host over its memory (hosts.when_full = overcommit)",
+        value: |m| m.host_overcommits as f64,
+    },
+    Metric {
         name: "memory_mean_mb",
         description: "time-average fleet memory, MB (MiB)",
         value: |m| m.memory_kib.mean() / KIB_PER_MB,

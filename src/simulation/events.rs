@@ -32,4 +32,7 @@ pub enum Event {
     /// Prewarming by histogram: start the DO of `tenant`, released when it
     /// went quiet at `quiet_from`, unless a request came since.
     Prewarm { tenant: u32, quiet_from: Nanos },
+    /// Requests wait for memory on `host`, and a DO there may have gone
+    /// idle: try to admit them.
+    HostRetry { host: u32 },
 }

@@ -14,6 +14,7 @@
 //! scheduled at.
 
 mod events;
+mod host_memory;
 mod observer;
 mod policies;
 
@@ -26,7 +27,7 @@ use crate::engine::{stream, EventQueue, SimRng};
 use std::collections::VecDeque;
 
 use crate::fleet::{
-    ComputePool, Dispatched, DoState, ExpiryQueue, LoadState, Status, NEVER, NO_TIMER,
+    ComputePool, Dispatched, DoState, ExpiryQueue, HostFleet, LoadState, Status, NEVER, NO_TIMER,
 };
 use crate::metrics::{Cost, Path, RunMetrics};
 use crate::policy::prewarm::Decision;
@@ -61,6 +62,13 @@ pub struct RunOutcome {
     pub final_memory_kib: u64,
     /// Compute-worker instances at the end, after expiry (0 likewise).
     pub final_instances: u64,
+    /// Requests failed for want of host memory (whole run).
+    pub failed: u64,
+    /// The most memory any host held at once, KiB (0 without hosts).
+    pub host_peak_kib: u64,
+    /// Requests still waiting for host memory at the end (whole run): they
+    /// arrived too late to be admitted before the run ended.
+    pub unadmitted: u64,
     /// Why the workload stopped early (an unreadable trace), if it did: the
     /// run's results are then incomplete and must not be reported.
     pub error: Option<String>,
@@ -71,6 +79,9 @@ pub struct RunOutcome {
 struct MemoryModel {
     resident_kib: u64,
     runtime_kib: u64,
+    /// What a start reserves on its host: resident, plus the runtime if the
+    /// architecture loads one.
+    reserve_kib: u64,
 }
 
 fn mb_to_kib(mb: f64) -> u64 {
@@ -137,6 +148,21 @@ struct Simulation<'a, O: Observer> {
     policy: PolicyState,
     /// Delegated requests waiting for a free compute-worker slot, FIFO.
     pool_queue: VecDeque<Waiting>,
+    /// The hosts, when the host model is on (`hosts.count > 0`).
+    hosts: Option<HostFleet>,
+    /// Requests failed for want of host memory (whole run).
+    failed: u64,
+    /// The time of the step being handled.
+    clock: Nanos,
+}
+
+/// Why a DO was evicted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Eviction {
+    /// Its idle timeout passed.
+    Idle,
+    /// Its host needed the memory for a start.
+    Pressure,
 }
 
 /// A delegated request waiting for the compute worker.
@@ -188,6 +214,12 @@ impl<'a, O: Observer> Simulation<'a, O> {
             memory: MemoryModel {
                 resident_kib: mb_to_kib(mem.do_base_mb + bundle),
                 runtime_kib: mb_to_kib(mem.runtime_mb),
+                reserve_kib: mb_to_kib(mem.do_base_mb + bundle)
+                    + if variant.architecture == Architecture::Thin {
+                        0
+                    } else {
+                        mb_to_kib(mem.runtime_mb)
+                    },
             },
             warmup: from,
             duration: to,
@@ -195,6 +227,10 @@ impl<'a, O: Observer> Simulation<'a, O> {
             completions: 0,
             policy: PolicyState::new(config, tenants),
             pool_queue: VecDeque::new(),
+            hosts: (config.hosts.count > 0)
+                .then(|| HostFleet::new(config.hosts.count, mb_to_kib(config.hosts.memory_mb))),
+            failed: 0,
+            clock: 0,
         };
         sim.next_arrival = sim.draw_arrival(0);
         if sim.policy.top_k.is_some() {
@@ -229,9 +265,13 @@ impl<'a, O: Observer> Simulation<'a, O> {
             // Evictions due strictly before it go first.
             if let Some(deadline) = self.expiry.peek_time() {
                 if next.is_none_or(|(t, _)| deadline < t) {
+                    self.clock = deadline;
                     self.fire_expiry();
                     continue;
                 }
+            }
+            if let Some((t, _)) = next {
+                self.clock = t;
             }
             match next {
                 None => break,
@@ -261,6 +301,9 @@ impl<'a, O: Observer> Simulation<'a, O> {
         RunOutcome {
             final_memory_kib: self.metrics.memory_kib.level(),
             final_instances: self.pool.count(),
+            failed: self.failed,
+            host_peak_kib: self.hosts.as_ref().map_or(0, HostFleet::peak_kib),
+            unadmitted: self.hosts.as_ref().map_or(0, |h| h.pending_total() as u64),
             metrics: self.metrics,
             arrivals: self.arrivals_total,
             completions: self.completions,
@@ -287,19 +330,31 @@ impl<'a, O: Observer> Simulation<'a, O> {
                 h.record(k, now - quiet);
             }
         }
-        if !self.dos[k as usize].is_resident() {
-            if self.in_window(now) {
-                self.metrics.cold_starts += 1;
-            }
-            self.start(k, now, now);
-            if self.blocking {
-                // Traditional: the request waits on the slot for the
-                // constructor's load.
-                self.serve_locally(k, 1, now, now, Path::Queued);
-            }
-            // Otherwise the start's StartDone event serves it.
-            return;
+        if self.dos[k as usize].is_resident() {
+            self.join(k, now, now);
+        } else if self.hosts.is_none() {
+            self.cold_start(k, now, now);
+        } else {
+            self.cold_request_on_host(k, now);
         }
+    }
+
+    /// A request that arrived at `arrival` starts its evicted DO at `now`.
+    fn cold_start(&mut self, k: u32, arrival: Nanos, now: Nanos) {
+        if self.in_window(arrival) {
+            self.metrics.cold_starts += 1;
+        }
+        self.start(k, now, arrival);
+        if self.blocking {
+            // Traditional: the request waits on the slot for the
+            // constructor's load.
+            self.serve_locally(k, 1, arrival, now, Path::Queued);
+        }
+        // Otherwise the start's StartDone event serves it.
+    }
+
+    /// A request that arrived at `arrival` reaches its resident DO at `now`.
+    fn join(&mut self, k: u32, arrival: Nanos, now: Nanos) {
         let d = &mut self.dos[k as usize];
         d.ordinal = d.ordinal.saturating_add(1);
         let ordinal = d.ordinal;
@@ -313,7 +368,7 @@ impl<'a, O: Observer> Simulation<'a, O> {
         if d.status == Status::Starting {
             if self.blocking {
                 // Traditional: queue on the slot behind the constructor.
-                self.serve_locally(k, ordinal, now, now, Path::Queued);
+                self.serve_locally(k, ordinal, arrival, now, Path::Queued);
             } else {
                 let at = d.started_at;
                 self.queue.push(
@@ -321,12 +376,12 @@ impl<'a, O: Observer> Simulation<'a, O> {
                     Event::AfterStart {
                         tenant: k,
                         ordinal,
-                        arrival: now,
+                        arrival,
                     },
                 );
             }
         } else {
-            self.serve(k, ordinal, now, now);
+            self.serve(k, ordinal, arrival, now);
         }
     }
 
@@ -439,6 +494,10 @@ impl<'a, O: Observer> Simulation<'a, O> {
         );
         self.metrics.memory_kib.add(now, self.memory.resident_kib);
         self.metrics.resident.add(now, 1);
+        if let Some(hosts) = &mut self.hosts {
+            let d = &self.dos[k as usize];
+            hosts.on_start(&self.dos, k, epoch, d.quiet_from, self.memory.reserve_kib);
+        }
     }
 
     /// Sends a request to the compute worker at `now`; it waits in the
@@ -533,8 +592,11 @@ impl<'a, O: Observer> Simulation<'a, O> {
                 0
             }
         };
-        let deadline = self.dos[k as usize].quiet_from.saturating_add(timeout);
-        self.arm_at(k, deadline);
+        let quiet = self.dos[k as usize].quiet_from;
+        self.arm_at(k, quiet.saturating_add(timeout));
+        if self.hosts.is_some() {
+            self.note_quiet(k, quiet);
+        }
     }
 
     /// Sets the DO's eviction deadline and makes sure an expiry entry fires
@@ -572,10 +634,13 @@ impl<'a, O: Observer> Simulation<'a, O> {
             self.expiry.push(d.idle_deadline, k);
             return;
         }
-        self.evict(k, deadline);
+        self.evict(k, deadline, Eviction::Idle);
+        if self.hosts.is_some() {
+            self.admit_waiting(k, deadline);
+        }
     }
 
-    fn evict(&mut self, k: u32, now: Nanos) {
+    fn evict(&mut self, k: u32, now: Nanos, cause: Eviction) {
         self.observer.evict(k, now);
         let in_window = self.in_window(now);
         let d = &mut self.dos[k as usize];
@@ -584,6 +649,12 @@ impl<'a, O: Observer> Simulation<'a, O> {
         // is classified here, at the end of its DO's life.
         let load_in_window = d.started_at >= self.warmup && d.started_at < self.duration;
         let mut freed = self.memory.resident_kib;
+        // What the start reserved on the host and still holds.
+        let reserved = if self.has_load && d.load != LoadState::Failed {
+            self.memory.reserve_kib
+        } else {
+            self.memory.resident_kib
+        };
         match d.load {
             LoadState::Active => {
                 freed += self.memory.runtime_kib;
@@ -624,7 +695,13 @@ impl<'a, O: Observer> Simulation<'a, O> {
         d.epoch = d.epoch.wrapping_add(1);
         d.timer_at = NO_TIMER;
         if in_window {
-            self.metrics.evictions += 1;
+            match cause {
+                Eviction::Idle => self.metrics.evictions += 1,
+                Eviction::Pressure => self.metrics.evictions_pressure += 1,
+            }
+        }
+        if let Some(hosts) = &mut self.hosts {
+            hosts.release(k, reserved, true);
         }
         self.metrics.memory_kib.sub(now, freed);
         self.metrics.resident.sub(now, 1);
@@ -677,6 +754,10 @@ impl<'a, O: Observer> Simulation<'a, O> {
                         .prewarm_memory_kib
                         .sub(now, self.memory.runtime_kib);
                 }
+                if let Some(hosts) = &mut self.hosts {
+                    hosts.release(tenant, self.memory.runtime_kib, false);
+                    self.admit_waiting(tenant, now);
+                }
             }
             Event::AfterStart {
                 tenant,
@@ -696,6 +777,7 @@ impl<'a, O: Observer> Simulation<'a, O> {
             }
             Event::PrewarmTick => self.on_prewarm_tick(now),
             Event::Prewarm { tenant, quiet_from } => self.on_prewarm(tenant, quiet_from, now),
+            Event::HostRetry { host } => self.on_host_retry(host as usize, now),
         }
     }
 }

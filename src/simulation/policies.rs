@@ -9,7 +9,7 @@ use std::hash::BuildHasherDefault;
 use super::{Event, Observer, Path, Simulation, NO_REQUEST};
 use crate::architecture::{plan_extension, LoadPlan};
 use crate::config::{Config, Policy, PolicySet, Predictor};
-use crate::fleet::{WasmCaches, NEVER};
+use crate::fleet::{Status, WasmCaches, NEVER};
 use crate::policy::prewarm::Decision;
 use crate::policy::prewarm::{IdleHistograms, TopK};
 use crate::policy::smart_delegation::should_wait;
@@ -136,10 +136,11 @@ impl<O: Observer> Simulation<'_, O> {
         }
     }
 
-    /// Starts an evicted DO at `now` without a request (prewarming).
-    pub(super) fn prewarm_start(&mut self, k: u32, now: Nanos) {
-        if self.dos[k as usize].is_resident() {
-            return;
+    /// Starts an evicted DO at `now` without a request (prewarming), if
+    /// its host has room; whether it did.
+    pub(super) fn prewarm_start(&mut self, k: u32, now: Nanos) -> bool {
+        if self.dos[k as usize].status != Status::Evicted || !self.room_for_prewarm(k, now) {
+            return false;
         }
         self.start(k, now, NO_REQUEST);
         let d = &mut self.dos[k as usize];
@@ -152,6 +153,7 @@ impl<O: Observer> Simulation<'_, O> {
         self.metrics
             .prewarm_memory_kib
             .add(now, self.memory.resident_kib);
+        true
     }
 
     /// Prewarming by top-K: the periodic job.
@@ -164,8 +166,7 @@ impl<O: Observer> Simulation<'_, O> {
             .map(|t| t.take_top(k))
             .unwrap_or_default();
         for tenant in top {
-            if !self.dos[tenant as usize].is_resident() {
-                self.prewarm_start(tenant, now);
+            if self.prewarm_start(tenant, now) {
                 self.arm_idle(tenant);
             }
         }
@@ -186,7 +187,8 @@ impl<O: Observer> Simulation<'_, O> {
             Some(Decision::Prewarm { until, .. }) => quiet_from.saturating_add(until),
             _ => return,
         };
-        self.prewarm_start(tenant, now);
-        self.arm_at(tenant, until);
+        if self.prewarm_start(tenant, now) {
+            self.arm_at(tenant, until);
+        }
     }
 }

@@ -23,8 +23,9 @@ fn small_config() -> impl Strategy<Value = Vec<String>> {
         (duration_spec(), duration_spec(), duration_spec(), duration_spec()),
         (prop_oneof![Just("\"50ms\"".to_string()), Just("\"2s\"".to_string()), duration_spec()], 1u32..5000),
         (proptest::collection::vec(any::<bool>(), 5), any::<bool>(), 1u32..20),
+        (0u32..4, 60u32..200, 0usize..3),
     )
-        .prop_map(|((tenants, s, rate, secs), (arch, compile, keeps), (exec, compile_t, init, cold), (idle, worker_idle), (on, histogram, top_k))| {
+        .prop_map(|((tenants, s, rate, secs), (arch, compile, keeps), (exec, compile_t, init, cold), (idle, worker_idle), (on, histogram, top_k), (hosts, host_mb, rule))| {
             let names = ["prewarm", "streaming", "tiered_cache", "smart_delegation", "partial_loading"];
             let policies: Vec<String> = names.iter().zip(&on).filter(|(_, on)| **on).map(|(n, _)| format!("\"{n}\"")).collect();
             let arch = ["traditional", "hybrid", "thin", "lazy"][arch];
@@ -49,6 +50,9 @@ fn small_config() -> impl Strategy<Value = Vec<String>> {
                 "prewarm.histogram_bin=\"100ms\"".to_string(),
                 "prewarm.min_idle_samples=2".to_string(),
                 "tiered_cache.hosts=3".to_string(),
+                format!("hosts.count={hosts}"),
+                format!("hosts.memory_mb={host_mb}"),
+                format!("hosts.when_full=\"{}\"", ["wait", "fail", "overcommit"][rule]),
             ]
         })
 }
@@ -64,8 +68,19 @@ proptest! {
         let config = config_with(&refs);
         let out = run_first(&config, 0);
         let m = &out.metrics;
-        prop_assert_eq!(out.arrivals, out.completions, "every request completes exactly once");
-        prop_assert_eq!(m.requests, out.arrivals, "warmup 0: every request is measured");
+        prop_assert_eq!(
+            out.arrivals,
+            out.completions + out.failed + out.unadmitted,
+            "every request completes exactly once, or fails, or still waits for its host"
+        );
+        prop_assert_eq!(m.requests_failed, out.failed, "warmup 0: every failure is counted");
+        if config.hosts.when_full != dofleet::config::WhenFull::Overcommit {
+            prop_assert!(
+                out.host_peak_kib as f64 <= config.hosts.memory_mb * 1024.0,
+                "a host never holds more than its memory: {} KiB", out.host_peak_kib
+            );
+        }
+        prop_assert_eq!(m.requests, out.completions, "warmup 0: every request is measured");
         prop_assert_eq!(m.latency.count(), m.requests);
         prop_assert_eq!(out.final_memory_kib, 0, "memory returns to zero");
         prop_assert_eq!(m.memory_kib.underflows(), 0, "memory never negative");

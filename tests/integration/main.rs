@@ -4,6 +4,7 @@
 //! independent computation; each tolerance is derived from a standard error
 //! (stated next to it), so a test can fail when the model is wrong.
 
+mod capacity;
 mod charts;
 mod cli;
 mod closed_forms;
