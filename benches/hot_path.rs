@@ -8,7 +8,7 @@ use dofleet::config::{self, Architecture, ArchitectureVariant, Config, WasmCompi
 use dofleet::simulation::{simulate, RunIdentity};
 
 fn config(sets: &[&str]) -> Config {
-    let mut layers = vec![config::default_layer()];
+    let mut layers = config::default_layers();
     for s in sets {
         layers.push(config::set_layer(s).expect("valid override"));
     }

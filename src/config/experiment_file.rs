@@ -36,7 +36,7 @@ use super::layer::{read_layer, read_layer_except, syntax_error, Assignment, Orig
 use super::resolve::{resolve, Merged};
 use super::scalar::{entries_in_order, get, wrong_type, Value};
 use super::sweep::{read_sweep, Dimension, SweptValue};
-use super::{default_layer, file_layer, set_layer, Config, Source};
+use super::{default_layers, file_layer, set_layer, Config, Source};
 
 /// The most points a sweep may have.
 pub const MAX_SWEEP_POINTS: usize = 100_000;
@@ -76,7 +76,7 @@ pub fn load_experiment(
     path: Option<&Path>,
     sets: &[String],
 ) -> Result<ExperimentSpec, ConfigError> {
-    let mut layers = vec![default_layer()];
+    let mut layers = default_layers();
     if let Some(path) = path {
         layers.extend(extends_chain(path)?);
     }

@@ -12,8 +12,9 @@
 //! Experiment files add `name`, `description`, `extends` and a `[sweep]`
 //! grid on top: [`load_experiment`] (see `experiment_file.rs`).
 //!
-//! Invariants: the first layer in practice is the complete embedded default
-//! ([`default_layer`]); loading never panics, whatever the input text.
+//! Invariants: the first layers in practice are the embedded defaults
+//! ([`default_layers`]: the model, then the prices), which together set
+//! every key; loading never panics, whatever the input text.
 
 mod duration_spec;
 mod error;
@@ -48,6 +49,12 @@ pub const DEFAULT_MODEL: &str = include_str!("../../models/cloudflare.toml");
 /// The name errors give the embedded default model.
 pub const DEFAULT_MODEL_NAME: &str = "<embedded models/cloudflare.toml>";
 
+/// The default prices, `models/pricing.toml`, compiled into the binary.
+pub const DEFAULT_PRICING: &str = include_str!("../../models/pricing.toml");
+
+/// The name errors give the embedded default prices.
+pub const DEFAULT_PRICING_NAME: &str = "<embedded models/pricing.toml>";
+
 /// Files larger than this are refused rather than read (a config or samples
 /// file is kilobytes; this guards against pointing at a device or a dump).
 const MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
@@ -74,11 +81,26 @@ pub fn load(layers: &[Source]) -> Result<Config, ConfigError> {
     resolve::resolve(&merged, layers)
 }
 
-/// The embedded default model as a layer.
-pub fn default_layer() -> Source {
+/// The embedded defaults as layers: the platform and architecture model,
+/// then the prices. Together they set every key.
+pub fn default_layers() -> Vec<Source> {
+    vec![model_layer(), pricing_layer()]
+}
+
+/// The embedded default model (every key but `pricing.*`) as a layer.
+pub fn model_layer() -> Source {
     Source {
         name: DEFAULT_MODEL_NAME.to_string(),
         text: DEFAULT_MODEL.to_string(),
+        base_dir: None,
+    }
+}
+
+/// The embedded default prices (`pricing.*`) as a layer.
+pub fn pricing_layer() -> Source {
+    Source {
+        name: DEFAULT_PRICING_NAME.to_string(),
+        text: DEFAULT_PRICING.to_string(),
         base_dir: None,
     }
 }
@@ -146,14 +168,15 @@ pub fn set_layer(assignment: &str) -> Result<Source, ConfigError> {
     })
 }
 
-/// The embedded default model, loaded.
+/// The embedded defaults, loaded.
 pub fn load_default() -> Result<Config, ConfigError> {
-    load(&[default_layer()])
+    load(&default_layers())
 }
 
-/// The default model, then the file at `path`, then each `--set` in order.
+/// The defaults, then the file at `path`, then each `--set` in order.
 pub fn load_file(path: &Path, sets: &[String]) -> Result<Config, ConfigError> {
-    let mut layers = vec![default_layer(), file_layer(path)?];
+    let mut layers = default_layers();
+    layers.push(file_layer(path)?);
     for assignment in sets {
         layers.push(set_layer(assignment)?);
     }

@@ -180,11 +180,11 @@ impl WasmCaches {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{default_layer, load, set_layer};
+    use crate::config::{default_layers, load, set_layer};
     use crate::engine::stream;
 
     fn config(sets: &[&str]) -> Config {
-        let mut layers = vec![default_layer()];
+        let mut layers = default_layers();
         layers.extend(sets.iter().map(|s| set_layer(s).unwrap()));
         load(&layers).unwrap()
     }

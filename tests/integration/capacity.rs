@@ -284,11 +284,10 @@ fn an_idle_do_is_evicted_for_a_start_rather_than_anything_failing() {
 
 #[test]
 fn a_do_too_big_for_its_host_is_refused_with_the_key_and_the_size() {
-    let layers = [
-        dofleet::config::default_layer(),
-        dofleet::config::set_layer("hosts.count=4").unwrap_or_else(|e| panic!("{e}")),
-        dofleet::config::set_layer("hosts.memory_mb=50").unwrap_or_else(|e| panic!("{e}")),
-    ];
+    let mut layers = dofleet::config::default_layers();
+    for set in ["hosts.count=4", "hosts.memory_mb=50"] {
+        layers.push(dofleet::config::set_layer(set).unwrap_or_else(|e| panic!("{e}")));
+    }
     let e = dofleet::config::load(&layers).err().map(|e| e.to_string());
     let e = e.unwrap_or_default();
     assert!(e.contains("hosts.memory_mb"), "{e}");

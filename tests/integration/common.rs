@@ -5,7 +5,7 @@ use dofleet::simulation::{simulate, RunIdentity, RunOutcome};
 
 /// The embedded default with `--set`-style overrides applied.
 pub fn config_with(sets: &[&str]) -> Config {
-    let mut layers = vec![config::default_layer()];
+    let mut layers = config::default_layers();
     for s in sets {
         layers.push(config::set_layer(s).unwrap_or_else(|e| panic!("bad test override {s}: {e}")));
     }

@@ -396,15 +396,13 @@ fn fit_recovers_a_generated_trace_and_its_snippet_loads() {
         snippet.contains(&format!("zipf_s = {:.4}", z.s)),
         "{snippet}"
     );
-    let loaded = config::load(&[
-        config::default_layer(),
-        config::Source {
-            name: "snippet".into(),
-            text: snippet.to_string(),
-            base_dir: None,
-        },
-    ])
-    .unwrap_or_else(|e| panic!("{e}\n{snippet}"));
+    let mut layers = config::default_layers();
+    layers.push(config::Source {
+        name: "snippet".into(),
+        text: snippet.to_string(),
+        base_dir: None,
+    });
+    let loaded = config::load(&layers).unwrap_or_else(|e| panic!("{e}\n{snippet}"));
     assert_eq!(loaded.workload.tenants, 40);
 }
 

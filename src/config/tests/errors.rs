@@ -1,7 +1,7 @@
 //! One test per kind of configuration error; each checks the error's
 //! source, 1-based line and column, and full dotted key.
 
-use super::{check, error_of, layer, model, over_default};
+use super::{check, error_of, layer, model, over_default, pricing};
 use crate::config::*;
 
 #[test]
@@ -230,7 +230,7 @@ fn warmup_must_be_less_than_duration() {
     ));
     // Warmup set last (by `--set`): the error is there.
     let set = set_layer("warmup=2h").unwrap_or_else(|e| panic!("{e}"));
-    let e = load(&[model(), set])
+    let e = load(&[model(), pricing(), set])
         .err()
         .unwrap_or_else(|| panic!("expected an error"));
     let shown = check(&e, "--set warmup=2h", 1, 8, Some("warmup"));
@@ -240,7 +240,13 @@ fn warmup_must_be_less_than_duration() {
     );
     // Duration shortened below an earlier warmup: the error is at duration.
     let set = set_layer("duration=10min").unwrap_or_else(|e| panic!("{e}"));
-    let e = load(&[model(), layer("x.toml", "warmup = \"30min\""), set]).err();
+    let e = load(&[
+        model(),
+        pricing(),
+        layer("x.toml", "warmup = \"30min\""),
+        set,
+    ])
+    .err();
     let e = e.unwrap_or_else(|| panic!("expected an error"));
     let shown = check(&e, "--set duration=10min", 1, 10, Some("duration"));
     assert!(
@@ -259,7 +265,7 @@ fn duplicate_architectures_are_refused() {
     assert!(shown.contains("duplicate of `architectures[0]`"), "{shown}");
     // Made duplicate by a later platform setting: the error is at that setting.
     let set = set_layer("platform.runtime_wasm_compile=allowed").unwrap_or_else(|e| panic!("{e}"));
-    let e = load(&[model(), set])
+    let e = load(&[model(), pricing(), set])
         .err()
         .unwrap_or_else(|| panic!("expected an error"));
     let shown = check(

@@ -17,7 +17,12 @@ use crate::time::{MILLISECOND, SECOND};
 
 /// The embedded default model, the first layer of every load.
 pub(super) fn model() -> Source {
-    default_layer()
+    model_layer()
+}
+
+/// The embedded default prices, the second layer.
+pub(super) fn pricing() -> Source {
+    pricing_layer()
 }
 
 pub(super) fn layer(name: &str, text: &str) -> Source {
@@ -30,7 +35,7 @@ pub(super) fn layer(name: &str, text: &str) -> Source {
 
 /// Loads `text` as `x.toml` over the default model.
 pub(super) fn over_default(text: &str) -> Result<Config, ConfigError> {
-    load(&[model(), layer("x.toml", text)])
+    load(&[model(), pricing(), layer("x.toml", text)])
 }
 
 /// The error of loading `text` over the default model.
@@ -163,7 +168,7 @@ fn set_layers_override_and_are_validated_like_files() {
         "architectures=[\"thin\",\"lazy\"]",
         "lazy.parallel_fetch=false",
     ];
-    let mut layers = vec![model()];
+    let mut layers = vec![model(), pricing(), pricing()];
     for s in sets {
         layers.push(set_layer(s).unwrap_or_else(|e| panic!("{e}")));
     }
@@ -247,7 +252,7 @@ fn known_keys_cover_the_schema() {
     let default = load_default().unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(keys.len(), 76);
     assert_eq!(
-        load(&[model(), layer("r.toml", &default.to_toml())]).ok(),
+        load(&[model(), pricing(), layer("r.toml", &default.to_toml())]).ok(),
         Some(default)
     );
 }
@@ -256,8 +261,8 @@ fn known_keys_cover_the_schema() {
 fn to_toml_round_trips_the_default() {
     let default = load_default().unwrap_or_else(|e| panic!("{e}"));
     let text = default.to_toml();
-    let again =
-        load(&[model(), layer("resolved.toml", &text)]).unwrap_or_else(|e| panic!("{e}\n{text}"));
+    let again = load(&[model(), pricing(), layer("resolved.toml", &text)])
+        .unwrap_or_else(|e| panic!("{e}\n{text}"));
     assert_eq!(again, default);
     // The output is complete: it loads alone too.
     let alone = load(&[layer("resolved.toml", &text)]).unwrap_or_else(|e| panic!("{e}\n{text}"));
@@ -300,4 +305,17 @@ fn file_layer_reads_and_names_the_path() {
         file_layer(Path::new("")).err().map(|e| e.kind()),
         Some(ErrorKind::Read)
     );
+}
+
+#[test]
+fn the_prices_are_their_own_layer_and_the_model_sets_everything_else() {
+    // The model alone misses only prices.
+    let e = load(&[model()]).err().map(|e| e.key().map(str::to_string));
+    let missing = e.flatten().unwrap_or_default();
+    assert!(missing.starts_with("pricing."), "{missing}");
+    // The prices set only `pricing.*`, and with the model every key.
+    assert_eq!(DEFAULT_PRICING.matches("\n[").count(), 1, "one table");
+    assert!(DEFAULT_PRICING.contains("[pricing]"));
+    assert!(!DEFAULT_MODEL.contains("[pricing]"));
+    assert!(load(&[model(), pricing()]).is_ok());
 }

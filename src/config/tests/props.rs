@@ -3,7 +3,7 @@
 
 use proptest::prelude::*;
 
-use super::{layer, model};
+use super::{layer, model, pricing};
 use crate::config::*;
 
 /// Values that exercise every reader, valid and not.
@@ -51,16 +51,16 @@ fn assignment() -> impl Strategy<Value = String> {
 proptest! {
     #[test]
     fn arbitrary_text_never_panics(text in "\\PC{0,200}") {
-        let _ = load(&[model(), layer("p.toml", &text)]);
+        let _ = load(&[model(), pricing(), layer("p.toml", &text)]);
         let _ = load(&[layer("p.toml", &text)]);
     }
 
     #[test]
     fn arbitrary_assignments_never_panic(lines in proptest::collection::vec(assignment(), 1..6)) {
-        let _ = load(&[model(), layer("p.toml", &lines.join("\n"))]);
+        let _ = load(&[model(), pricing(), layer("p.toml", &lines.join("\n"))]);
         for line in &lines {
             if let Ok(set) = set_layer(&line.replacen(" = ", "=", 1)) {
-                let _ = load(&[model(), set]);
+                let _ = load(&[model(), pricing(), set]);
             }
         }
     }
@@ -68,7 +68,7 @@ proptest! {
     #[test]
     fn arbitrary_set_arguments_never_panic(arg in "\\PC{0,60}") {
         if let Ok(set) = set_layer(&arg) {
-            let _ = load(&[model(), set]);
+            let _ = load(&[model(), pricing(), set]);
         }
     }
 
@@ -87,6 +87,6 @@ proptest! {
         }
         let text: String = chars.into_iter().collect();
         let _ = load(&[layer("m.toml", &text)]);
-        let _ = load(&[model(), layer("m.toml", &text)]);
+        let _ = load(&[model(), pricing(), layer("m.toml", &text)]);
     }
 }

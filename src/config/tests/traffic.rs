@@ -3,7 +3,7 @@
 //! levels, `--set`, sweeps, located errors and the `to_toml` round trip.
 
 use super::experiments::{ok, Dir};
-use super::{check, error_of, layer, model, over_default};
+use super::{check, error_of, layer, model, over_default, pricing};
 use crate::config::*;
 use crate::time::SECOND;
 
@@ -29,7 +29,7 @@ fn defaults_and_key_by_key_layering_of_nested_tables() {
     assert_eq!(c.workload.diurnal.period, 24 * HOUR, "the rest is kept");
 
     let sets = ["workload.diurnal.period=12h", "workload.arrivals=mmpp"];
-    let mut layers = vec![model()];
+    let mut layers = vec![model(), pricing(), pricing()];
     for s in sets {
         layers.push(set_layer(s).unwrap_or_else(|e| panic!("{e}")));
     }
@@ -83,8 +83,8 @@ fn to_toml_round_trips_the_traffic_keys() {
     assert_eq!(index.span(), 2000 * 1_000_000);
     assert_eq!(c.workload.diurnal.profile, vec![1.0, 0.5, 2.25]);
     let text = c.to_toml();
-    let again =
-        load(&[model(), layer("resolved.toml", &text)]).unwrap_or_else(|e| panic!("{e}\n{text}"));
+    let again = load(&[model(), pricing(), layer("resolved.toml", &text)])
+        .unwrap_or_else(|e| panic!("{e}\n{text}"));
     assert_eq!(again, c, "{text}");
     assert!(text.contains("[workload.diurnal]") && text.contains("[workload.mmpp]"));
 }
