@@ -21,6 +21,7 @@ pub mod engine;
 pub mod experiment;
 pub mod fleet;
 pub mod metrics;
+pub mod planner;
 pub mod policy;
 pub mod report;
 pub mod simulation;

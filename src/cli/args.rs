@@ -59,6 +59,37 @@ pub enum Sub {
         #[arg(long)]
         no_plots: bool,
     },
+    /// Find the smallest fleet (hosts, memory per host or compute-worker
+    /// instances) that meets latency objectives, for each architecture.
+    Plan {
+        /// The experiment: workload, architectures, policies (a sweep plans
+        /// each point).
+        file: PathBuf,
+        /// An objective every plan must meet, such as 'p99<=200ms',
+        /// 'p999<=1s' or 'cold_start_fraction<=0.05' (repeatable: all must
+        /// hold).
+        #[arg(long = "slo", value_name = "METRIC<=VALUE", required = true)]
+        slos: Vec<String>,
+        /// What to size: hosts (hosts.count), memory (hosts.memory_mb per
+        /// host) or compute (compute.max_instances).
+        #[arg(long, value_name = "WHAT", default_value = "hosts", value_parser = ["hosts", "memory", "compute"])]
+        search: String,
+        /// One-sided confidence that each objective holds, over the
+        /// experiment's replications.
+        #[arg(long, value_name = "P", default_value_t = 0.95)]
+        confidence: f64,
+        /// Smallest value to try (default: 1, or one DO's memory).
+        #[arg(long, value_name = "N")]
+        min: Option<u64>,
+        /// Largest value to try (default: one host per tenant, all tenants'
+        /// memory on each host, or 1,000,000 instances).
+        #[arg(long, value_name = "N")]
+        max: Option<u64>,
+        /// Output directory for plan.csv and plan_evaluations.csv (default:
+        /// output/<name>-plan).
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
     /// Merge shard directories of one experiment into one output directory.
     Merge {
         /// The shard directories.

@@ -12,6 +12,7 @@ use dofleet::experiment::{
     merge_dirs, run_experiment, run_to_dir, Experiment, ExperimentResults, OutputOptions,
     RunOptions, Shard,
 };
+use dofleet::planner::{Dimension, PlanOptions, Slo};
 use dofleet::report;
 
 use super::args::{Cli, Sub};
@@ -33,6 +34,12 @@ pub enum Command {
         output: OutputOptions,
         /// Draw the charts once the results are complete.
         plots: bool,
+    },
+    /// Plan capacity.
+    Plan {
+        experiment: Box<Experiment>,
+        options: PlanOptions,
+        out: PathBuf,
     },
     /// Merge shards.
     Merge {
@@ -96,6 +103,41 @@ impl Command {
                         shard,
                     },
                     plots: !no_plots,
+                }
+            }
+            Some(Sub::Plan {
+                file,
+                slos,
+                search,
+                confidence,
+                min,
+                max,
+                out,
+            }) => {
+                let slos = slos
+                    .iter()
+                    .map(|s| s.parse::<Slo>())
+                    .collect::<Result<Vec<_>, _>>()?;
+                let dimension = Dimension::from_name(&search)
+                    .with_context(|| format!("--search: unknown dimension {search:?}"))?;
+                if !(confidence > 0.5 && confidence < 1.0) {
+                    bail!("--confidence: expected a probability between 0.5 and 1 (exclusive), such as 0.95; found {confidence}");
+                }
+                let experiment = load(Some(&file), sets)?;
+                let out = out.unwrap_or_else(|| {
+                    PathBuf::from("output").join(format!("{}-plan", experiment.name))
+                });
+                Command::Plan {
+                    experiment: Box::new(experiment),
+                    options: PlanOptions {
+                        dimension,
+                        slos,
+                        confidence,
+                        min,
+                        max,
+                        threads,
+                    },
+                    out,
                 }
             }
             Some(Sub::Merge { dirs, out, force }) => {
@@ -201,6 +243,18 @@ impl Command {
                 if done.reused > 0 {
                     println!("({} runs were already recorded and reused.)", done.reused);
                 }
+                Ok(ExitCode::SUCCESS)
+            }
+            Command::Plan {
+                experiment,
+                options,
+                out,
+            } => {
+                let plan = dofleet::planner::plan(&experiment, &options)?;
+                print!("{}", report::plan_table(&plan));
+                report::write_plan(&plan, &out)
+                    .with_context(|| format!("cannot write the plan into {}", out.display()))?;
+                println!("\nWrote {}", out.join("plan.csv").display());
                 Ok(ExitCode::SUCCESS)
             }
             Command::Merge {

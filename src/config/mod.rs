@@ -35,6 +35,8 @@ mod tests;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
+/// The candidate nearest to a misspelt name, if it is close enough.
+pub(crate) use error::nearest as nearest_name;
 pub use error::{ConfigError, ErrorKind};
 pub use experiment_file::{
     load_experiment, ExperimentSpec, SweepPoint, EXPERIMENT_KEYS, MAX_SWEEP_POINTS,

@@ -4,11 +4,13 @@
 mod atomic;
 mod csv_out;
 pub mod html;
+mod plan_out;
 pub mod plots;
 mod table;
 
 pub use atomic::write_atomically;
 pub use csv_out::{cdf_csv, cdf_quantiles, runs_csv, summary_csv, write_results};
+pub use plan_out::{evaluations_csv, plan_csv, plan_table, write_plan};
 pub use table::{
     comparison_table, format_mb, format_ms, ordinal_table, sweep_table, workload_line,
 };

@@ -35,7 +35,8 @@ pub fn format_mb(mb: f64) -> String {
     }
 }
 
-fn markdown(header: &[String], rows: &[Vec<String>]) -> String {
+/// A Markdown table, columns padded to their widest cell.
+pub(crate) fn markdown(header: &[String], rows: &[Vec<String>]) -> String {
     let cols = header.len();
     let width = |c: usize| {
         rows.iter()

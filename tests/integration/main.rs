@@ -12,6 +12,7 @@ mod common;
 mod determinism;
 mod invariants;
 mod output_dirs;
+mod planning;
 mod policies;
 mod seed_tables;
 mod snapshots;
