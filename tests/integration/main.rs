@@ -13,5 +13,6 @@ mod invariants;
 mod output_dirs;
 mod policies;
 mod seed_tables;
+mod slurm;
 mod snapshots;
 mod traffic;
