@@ -114,7 +114,10 @@ impl Command {
                     .context("merge needs at least one shard directory")?;
                 let experiment =
                     load(Some(&first.join("config.toml")), &[]).with_context(|| {
-                        format!("{} is not a dofleet output directory", first.display())
+                        format!(
+                            "{} is not a dofleet output directory (or its shard never ran)",
+                            first.display()
+                        )
                     })?;
                 Command::Merge {
                     experiment: Box::new(experiment),

@@ -13,6 +13,7 @@ mod invariants;
 mod output_dirs;
 mod policies;
 mod seed_tables;
+mod shard_reruns;
 mod slurm;
 mod snapshots;
 mod traffic;
