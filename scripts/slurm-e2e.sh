@@ -113,7 +113,7 @@ fi
 echo "== slurm-e2e: slurmctld and slurmd"
 NODE="$(hostname -s)"
 CPUS="$(nproc)"
-MEMORY_MB="$(free -m | awk '/^Mem:/ { print int($2 * 0.9) }')"
+MEMORY_MB="$(awk '/^MemTotal:/ { print int($2 / 1024 * 0.9) }' /proc/meminfo)"
 mkdir -p "$WORK/state" "$WORK/spool"
 export SLURM_CONF="$WORK/slurm.conf"
 cat >"$SLURM_CONF" <<CONF
