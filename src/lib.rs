@@ -15,6 +15,7 @@
 //!   from those ([`engine::stream`]), never from threads, time or addresses.
 
 pub mod architecture;
+pub mod cluster;
 pub mod config;
 pub mod dist;
 pub mod engine;

@@ -102,6 +102,32 @@ pub enum Sub {
         #[arg(long)]
         force: bool,
     },
+    /// Write Slurm scripts that run an experiment as a job array of shards,
+    /// then merge them (in OUT/slurm/; --submit submits them).
+    ///
+    /// Options after `--` go to sbatch, as #SBATCH lines of both jobs:
+    /// dofleet slurm FILE --shards 8 -- --partition=short --time=1:00:00
+    Slurm {
+        /// The experiment (read from every task: it must be on a file
+        /// system the compute nodes share).
+        file: PathBuf,
+        /// Shards, one array task each (at most the experiment's runs).
+        #[arg(long, value_name = "N")]
+        shards: usize,
+        /// Output directory (default: output/<file name without .toml>):
+        /// the merged results, shards/shard-K and slurm/.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Submit with sbatch once the scripts are written.
+        #[arg(long)]
+        submit: bool,
+        /// Write the scripts again over earlier ones (shards are kept).
+        #[arg(long)]
+        force: bool,
+        /// Options for sbatch (after `--`).
+        #[arg(last = true, value_name = "SBATCH_OPTION")]
+        sbatch: Vec<String>,
+    },
     /// Draw the charts of an output directory (PNG and SVG, next to its CSVs).
     Plot {
         /// The output directory of a finished run.

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::{bail, Context};
+use dofleet::cluster::SlurmJob;
 use dofleet::experiment::{
     merge_dirs, run_experiment, run_to_dir, Experiment, ExperimentResults, OutputOptions,
     RunOptions, Shard,
@@ -46,6 +47,12 @@ pub enum Command {
         experiment: Box<Experiment>,
         dirs: Vec<PathBuf>,
         out: PathBuf,
+        force: bool,
+    },
+    /// Write (and maybe submit) the Slurm scripts of a sweep.
+    Slurm {
+        job: Box<SlurmJob>,
+        submit: bool,
         force: bool,
     },
     /// Print a resolved experiment.
@@ -149,12 +156,45 @@ impl Command {
                     .context("merge needs at least one shard directory")?;
                 let experiment =
                     load(Some(&first.join("config.toml")), &[]).with_context(|| {
-                        format!("{} is not a dofleet output directory", first.display())
+                        format!(
+                            "{} is not a dofleet output directory (or its shard never ran)",
+                            first.display()
+                        )
                     })?;
                 Command::Merge {
                     experiment: Box::new(experiment),
                     dirs,
                     out,
+                    force,
+                }
+            }
+            Some(Sub::Slurm {
+                file,
+                shards,
+                out,
+                submit,
+                force,
+                sbatch,
+            }) => {
+                let experiment = load(Some(&file), sets)?;
+                let out = out.unwrap_or_else(|| PathBuf::from("output").join(&experiment.name));
+                let absolute =
+                    |p: &Path| std::path::absolute(p).with_context(|| format!("{}", p.display()));
+                let job = SlurmJob {
+                    name: experiment.name.clone(),
+                    experiment_file: absolute(&file)?,
+                    sets: sets.clone(),
+                    threads: cli.common.threads,
+                    shards,
+                    out: absolute(&out)?,
+                    dofleet: std::env::current_exe()
+                        .context("cannot tell where the dofleet binary is")?,
+                    sbatch_options: sbatch,
+                };
+                job.check(experiment.runs().len())?;
+                Command::Slurm {
+                    job: Box::new(job),
+                    submit,
                     force,
                 }
             }
@@ -270,6 +310,24 @@ impl Command {
                     results.rows.len(),
                     out.join("summary.csv").display()
                 );
+                Ok(ExitCode::SUCCESS)
+            }
+            Command::Slurm { job, submit, force } => {
+                let scripts = job.write(force)?;
+                println!(
+                    "Wrote {}, {} and {}",
+                    scripts.shards.display(),
+                    scripts.merge.display(),
+                    scripts.submit.display()
+                );
+                if submit {
+                    dofleet::cluster::submit(&scripts)?;
+                } else {
+                    println!(
+                        "Submit them with: bash {}",
+                        dofleet::cluster::shell_quote(&scripts.submit.to_string_lossy())
+                    );
+                }
                 Ok(ExitCode::SUCCESS)
             }
             Command::ShowConfig { experiment } => {

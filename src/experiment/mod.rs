@@ -7,6 +7,7 @@
 //! set of run records in canonical order.
 
 mod manifest;
+mod merge;
 mod output;
 mod plan;
 mod record;
@@ -15,7 +16,8 @@ mod runner;
 mod shard;
 
 pub use manifest::{Machine, Manifest};
-pub use output::{merge_dirs, run_to_dir, DirOutcome, OutputError, OutputOptions};
+pub use merge::merge_dirs;
+pub use output::{run_to_dir, DirOutcome, OutputError, OutputOptions};
 pub use plan::{Experiment, Point, RunSpec};
 pub use record::{record_name, RecordError, RunRecord};
 pub use results::{ExperimentResults, ResultRow, Stat};

@@ -1,5 +1,5 @@
 //! Output directories: running an experiment into one (fresh, forced,
-//! resumed, or as a shard), and merging shards.
+//! resumed, or as a shard); [`super::merge`] merges shards into one.
 //!
 //! A directory holds `config.toml` (the resolved experiment), `manifest.toml`,
 //! `runs/` (one record per finished run) and, once every run is there, the
@@ -8,7 +8,6 @@
 //! (threads, interruptions, shards) writes the same aggregate bytes.
 //! Existing results are never overwritten without `force`.
 
-use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -64,7 +63,7 @@ pub enum OutputError {
     Merge(String),
 }
 
-fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> OutputError + '_ {
+pub(super) fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> OutputError + '_ {
     move |source| OutputError::Io {
         path: path.to_owned(),
         source,
@@ -88,7 +87,7 @@ fn record_files(dir: &Path) -> Result<Vec<PathBuf>, OutputError> {
     Ok(files)
 }
 
-const AGGREGATES: [&str; 5] = [
+pub(super) const AGGREGATES: [&str; 5] = [
     "summary.csv",
     "runs.csv",
     "latency_cdf.csv",
@@ -97,7 +96,7 @@ const AGGREGATES: [&str; 5] = [
 ];
 
 /// Readies `dir` and returns the records to keep (when resuming).
-fn prepare(
+pub(super) fn prepare(
     dir: &Path,
     experiment: &Experiment,
     options: OutputOptions,
@@ -149,7 +148,7 @@ fn prepare(
     Ok(kept)
 }
 
-fn write_manifest(
+pub(super) fn write_manifest(
     dir: &Path,
     experiment: &Experiment,
     status: &str,
@@ -184,7 +183,7 @@ fn write_manifest(
 }
 
 /// Reads every record of `dir`, checking the fingerprint.
-fn load_records(dir: &Path, fingerprint: u64) -> Result<Vec<RunRecord>, OutputError> {
+pub(super) fn load_records(dir: &Path, fingerprint: u64) -> Result<Vec<RunRecord>, OutputError> {
     record_files(dir)?
         .iter()
         .map(|p| RunRecord::load(p, fingerprint).map_err(OutputError::from))
@@ -280,110 +279,4 @@ pub fn run_to_dir(
         reused,
         interrupted,
     })
-}
-
-/// Merges shard directories of one experiment into `out`. `experiment` is
-/// the experiment re-read from the shards' `config.toml`; every shard must
-/// carry its fingerprint, and together they must hold every run.
-pub fn merge_dirs(
-    experiment: &Experiment,
-    shards: &[PathBuf],
-    out: &Path,
-    force: bool,
-) -> Result<ExperimentResults, OutputError> {
-    let started = Instant::now();
-    let fingerprint = experiment.fingerprint();
-    let mut found: BTreeMap<RunSpec, (RunRecord, PathBuf)> = BTreeMap::new();
-    for dir in shards {
-        let manifest_path = dir.join("manifest.toml");
-        let text = fs::read_to_string(&manifest_path).map_err(io_err(&manifest_path))?;
-        let manifest: Manifest = toml::from_str(&text).map_err(|e| {
-            OutputError::Merge(format!(
-                "{}: not a dofleet manifest: {e}",
-                manifest_path.display()
-            ))
-        })?;
-        if manifest.dofleet_version != env!("CARGO_PKG_VERSION") {
-            return Err(OutputError::Merge(format!(
-                "{} was written by dofleet {}, this is {}: rerun the shard",
-                dir.display(),
-                manifest.dofleet_version,
-                env!("CARGO_PKG_VERSION")
-            )));
-        }
-        if manifest.fingerprint != format!("{fingerprint:016x}") {
-            return Err(OutputError::Merge(format!(
-                "{} holds a different experiment (fingerprint {}, expected {fingerprint:016x}: another file, seed or setting)",
-                dir.display(),
-                manifest.fingerprint
-            )));
-        }
-        for record in load_records(dir, fingerprint)? {
-            let spec = record.spec;
-            if !experiment.contains(spec) {
-                return Err(OutputError::Merge(format!(
-                    "{}: run {spec:?} is not part of the experiment",
-                    dir.display()
-                )));
-            }
-            if let Some((other, other_dir)) = found.get(&spec) {
-                if other.to_bytes(fingerprint) != record.to_bytes(fingerprint) {
-                    return Err(OutputError::Merge(format!(
-                        "run {} differs between {} and {}",
-                        record_name(spec),
-                        other_dir.display(),
-                        dir.display()
-                    )));
-                }
-                continue;
-            }
-            found.insert(spec, (record, dir.clone()));
-        }
-    }
-    let missing: Vec<RunSpec> = experiment
-        .runs()
-        .into_iter()
-        .filter(|r| !found.contains_key(r))
-        .collect();
-    if !missing.is_empty() {
-        let names: Vec<String> = missing.iter().take(5).map(|r| record_name(*r)).collect();
-        return Err(OutputError::Merge(format!(
-            "the shards are incomplete: {} of {} runs missing (first: {}); rerun the shards that hold them (see each shard's manifest.toml)",
-            missing.len(),
-            experiment.runs().len(),
-            names.join(", ")
-        )));
-    }
-    let records: Vec<RunRecord> = found.into_values().map(|(r, _)| r).collect();
-    if !force && out.exists() && AGGREGATES.iter().any(|f| out.join(f).exists()) {
-        return Err(OutputError::Exists {
-            dir: out.to_owned(),
-            what: "an earlier run or merge".into(),
-        });
-    }
-    prepare(
-        out,
-        experiment,
-        OutputOptions {
-            force,
-            ..OutputOptions::default()
-        },
-    )?;
-    for record in &records {
-        record.save(out, fingerprint).map_err(io_err(out))?;
-    }
-    let config_path = out.join("config.toml");
-    write_atomically(&config_path, experiment.resolved.as_bytes()).map_err(io_err(&config_path))?;
-    let results = ExperimentResults::gather(experiment, &records);
-    write_results(out, experiment, &results).map_err(io_err(out))?;
-    write_manifest(
-        out,
-        experiment,
-        "complete",
-        None,
-        records.len(),
-        0,
-        started.elapsed().as_secs_f64(),
-    )?;
-    Ok(results)
 }

@@ -15,5 +15,7 @@ mod output_dirs;
 mod planning;
 mod policies;
 mod seed_tables;
+mod shard_reruns;
+mod slurm;
 mod snapshots;
 mod traffic;

@@ -9,12 +9,12 @@ use predicates::prelude::*;
 
 const AGGREGATES: [&str; 4] = ["summary.csv", "runs.csv", "latency_cdf.csv", "config.toml"];
 
-fn dofleet() -> Command {
+pub fn dofleet() -> Command {
     Command::cargo_bin("dofleet").unwrap()
 }
 
 /// A small sweep: 2 points x 5 architectures x 2 replications = 20 runs.
-fn experiment(dir: &Path) -> std::path::PathBuf {
+pub fn experiment(dir: &Path) -> std::path::PathBuf {
     let path = dir.join("small-sweep.toml");
     std::fs::write(
         &path,
@@ -33,7 +33,7 @@ tenants = 300
 }
 
 /// `dofleet run EXPERIMENT --out DIR`, ready for more arguments.
-fn run_into(experiment: &Path, out: &Path) -> Command {
+pub fn run_into(experiment: &Path, out: &Path) -> Command {
     let mut cmd = dofleet();
     cmd.arg("run").arg(experiment).arg("--out").arg(out);
     cmd
@@ -43,7 +43,7 @@ fn read(dir: &Path, name: &str) -> Vec<u8> {
     std::fs::read(dir.join(name)).unwrap_or_else(|e| panic!("{}: {e}", dir.join(name).display()))
 }
 
-fn assert_same_aggregates(a: &Path, b: &Path) {
+pub fn assert_same_aggregates(a: &Path, b: &Path) {
     for f in AGGREGATES {
         assert!(
             read(a, f) == read(b, f),
