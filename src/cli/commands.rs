@@ -349,8 +349,10 @@ impl Command {
     }
 }
 
-/// The first Ctrl-C stops starting runs (runs in progress finish and are
-/// recorded); a second one exits at once.
+/// The first Ctrl-C (or SIGTERM, as Slurm's `scancel` and Kubernetes send)
+/// stops starting runs: runs in progress finish and are recorded, and the
+/// manifest says the run was interrupted, so `--resume` completes it. A
+/// second one exits at once.
 fn install_ctrl_c(cancel: Arc<AtomicBool>) {
     let _ = ctrlc::set_handler(move || {
         if cancel.swap(true, Ordering::SeqCst) {
