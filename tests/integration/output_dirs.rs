@@ -221,6 +221,18 @@ fn merge_refuses_shards_of_different_experiments() {
 
 #[test]
 fn ctrl_c_keeps_finished_runs_and_resume_completes_them_to_the_same_bytes() {
+    interrupt_then_resume("-INT");
+}
+
+/// `scancel` and Kubernetes stop a task with SIGTERM: the same as Ctrl-C.
+#[test]
+fn sigterm_keeps_finished_runs_and_resume_completes_them_to_the_same_bytes() {
+    interrupt_then_resume("-TERM");
+}
+
+/// Runs a slow experiment, sends `signal` once a run is recorded, then
+/// resumes: the result is the uninterrupted run's, byte for byte.
+fn interrupt_then_resume(signal: &str) {
     let tmp = tempfile::tempdir().unwrap();
     let exp = tmp.path().join("slow.toml");
     // 12 runs of a few hundred milliseconds each, on one thread.
@@ -253,7 +265,7 @@ fn ctrl_c_keeps_finished_runs_and_resume_completes_them_to_the_same_bytes() {
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
     let status = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
+        .args([signal, &child.id().to_string()])
         .status()
         .unwrap();
     assert!(status.success());
