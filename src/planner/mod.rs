@@ -401,7 +401,9 @@ fn one_sided(xs: &[f64], bound: Bound, confidence: f64) -> SloStat {
 }
 
 /// Where the evaluated candidates (sorted by value) contradict "more
-/// capacity never hurts".
+/// capacity never hurts": a value that met the objectives below one that
+/// did not, and, among candidates within a factor 2 of an objective, a
+/// metric worse at the larger value beyond both confidence bounds.
 fn monotonicity_notes(
     evaluations: &[Evaluation],
     slos: &[Slo],
@@ -423,13 +425,22 @@ fn monotonicity_notes(
         for (j, slo) in slos.iter().enumerate() {
             let (sa, sb) = (a.slos[j], b.slos[j]);
             let (half_a, half_b) = ((sa.bound - sa.mean).abs(), (sb.bound - sb.mean).abs());
+            // Far from the objective (a saturated fleet) the metric says
+            // nothing about where the answer is: compare near it only.
+            let near = |m: f64| match slo.bound {
+                Bound::AtMost => m <= 2.0 * slo.threshold,
+                Bound::AtLeast => m >= 0.5 * slo.threshold,
+            };
+            if !(near(sa.mean) && near(sb.mean)) {
+                continue;
+            }
             let worse = match slo.bound {
                 Bound::AtMost => sb.mean - sa.mean,
                 Bound::AtLeast => sa.mean - sb.mean,
             };
             if worse > half_a + half_b && worse > 0.0 {
                 notes.push(format!(
-                    "not monotone: {} is worse at {key} = {} ({:.4}) than at {} ({:.4}), beyond both bounds",
+                    "not monotone: {} is worse at {key} = {} ({:.4}) than at {} ({:.4}), beyond both confidence bounds",
                     slo.metric, b.value, sb.mean, a.value, sa.mean
                 ));
             }
