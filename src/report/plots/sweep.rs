@@ -78,7 +78,9 @@ fn x_axis(values: &[String]) -> (Axis, Vec<f64>) {
         return (Axis::categories(labels), positions);
     };
     let (lo, hi) = style::extent(numbers.iter().copied()).unwrap_or((0.0, 1.0));
-    let log = lo > 0.0 && hi / lo >= 100.0;
+    // Values spanning more than 30x are usually a geometric sweep (64 MB
+    // to 4 GB): spread them evenly.
+    let log = lo > 0.0 && hi / lo >= 30.0;
     let positions: Vec<f64> = numbers
         .iter()
         .map(|&v| if log { v.log10() } else { v })
