@@ -4,7 +4,7 @@
 use dofleet::workload::generalized_harmonic;
 use rand::{RngExt, SeedableRng};
 
-use crate::common::{config_with, mean_and_se, run_first, t999, INSTANT_PHASES};
+use crate::common::{config_with, erlang_c, mean_and_se, run_first, t999, INSTANT_PHASES};
 
 /// Expected cold starts of one tenant with Poisson rate `l` over a horizon
 /// `d` with a constant idle timeout `t` (d >= t): the first request in
@@ -159,19 +159,6 @@ fn one_tenant_with_exponential_service_is_an_mm1_queue() {
         (p - want_p99).abs() < t999(reps as usize - 1) * se + 1e-3 * want_p99,
         "p99 {p} vs {want_p99} (se {se})"
     );
-}
-
-/// The Erlang C probability that an arrival waits in an M/M/c queue with
-/// offered load `a = lambda / mu` (< c).
-fn erlang_c(c: u32, a: f64) -> f64 {
-    // sum_{k<c} a^k/k!, and a^c/c!, computed by recurrence.
-    let (mut term, mut sum) = (1.0f64, 0.0f64);
-    for k in 0..c {
-        sum += term;
-        term *= a / f64::from(k + 1);
-    }
-    let top = term * f64::from(c) / (f64::from(c) - a);
-    top / (sum + top)
 }
 
 /// A fixed pool of `c` compute-worker instances with exponential service,

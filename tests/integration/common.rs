@@ -61,3 +61,16 @@ pub fn mean_and_se(xs: &[f64]) -> (f64, f64) {
     let var = xs.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (n - 1.0);
     (m, (var / n).sqrt())
 }
+
+/// The Erlang C probability that an arrival waits in an M/M/c queue with
+/// offered load `a = lambda / mu` (< c).
+pub fn erlang_c(c: u32, a: f64) -> f64 {
+    // sum_{k<c} a^k/k!, and a^c/c!, computed by recurrence.
+    let (mut term, mut sum) = (1.0f64, 0.0f64);
+    for k in 0..c {
+        sum += term;
+        term *= a / f64::from(k + 1);
+    }
+    let top = term * f64::from(c) / (f64::from(c) - a);
+    top / (sum + top)
+}

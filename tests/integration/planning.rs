@@ -5,21 +5,9 @@
 use assert_cmd::Command;
 use predicates::prelude::*;
 
-use crate::common::{config_with, INSTANT_PHASES};
+use crate::common::{config_with, erlang_c, INSTANT_PHASES};
 use dofleet::experiment::Experiment;
 use dofleet::planner::{plan, Dimension, PlanOptions, Slo};
-
-/// The Erlang C probability that an arrival waits in an M/M/c queue with
-/// offered load `a` (< c).
-fn erlang_c(c: u32, a: f64) -> f64 {
-    let (mut term, mut sum) = (1.0f64, 0.0f64);
-    for k in 0..c {
-        sum += term;
-        term *= a / f64::from(k + 1);
-    }
-    let top = term * f64::from(c) / (f64::from(c) - a);
-    top / (sum + top)
-}
 
 /// Thin DOs delegating every request to a pool of exponential servers: an
 /// M/M/c queue whose mean latency is `C(c, a) / (c mu - lambda) + 1/mu`.
