@@ -6,16 +6,17 @@
 //! operation per idle timeout, not one per request. An entry whose time no
 //! longer equals its DO's `timer_at` is stale and skipped. Only resident DOs
 //! have entries: evicted tenants cost nothing here.
+//!
+//! Entries are kept in a radix heap keyed by `(deadline, tenant)`:
+//! deadlines are set at or after the clock, and the clock never goes back.
 
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
-
+use crate::engine::RadixHeap;
 use crate::time::Nanos;
 
-/// A min-heap of `(deadline, tenant)`; ties fire in tenant order.
+/// A min-queue of `(deadline, tenant)`; ties fire in tenant order.
 #[derive(Debug, Default)]
 pub struct ExpiryQueue {
-    heap: BinaryHeap<Reverse<(Nanos, u32)>>,
+    heap: RadixHeap<()>,
 }
 
 impl ExpiryQueue {
@@ -27,25 +28,25 @@ impl ExpiryQueue {
     /// Adds an entry.
     #[inline]
     pub fn push(&mut self, deadline: Nanos, tenant: u32) {
-        self.heap.push(Reverse((deadline, tenant)));
+        self.heap.push((deadline, u64::from(tenant)), ());
     }
 
     /// The earliest deadline.
     #[inline]
     pub fn peek_time(&self) -> Option<Nanos> {
-        self.heap.peek().map(|Reverse((t, _))| *t)
+        self.heap.peek_key().map(|(t, _)| t)
     }
 
     /// The earliest entry.
     #[inline]
     pub fn peek(&self) -> Option<(Nanos, u32)> {
-        self.heap.peek().map(|Reverse(e)| *e)
+        self.heap.peek_key().map(|(t, k)| (t, k as u32))
     }
 
     /// Removes the earliest entry.
     #[inline]
     pub fn pop(&mut self) -> Option<(Nanos, u32)> {
-        self.heap.pop().map(|Reverse(e)| e)
+        self.heap.pop().map(|((t, k), ())| (t, k as u32))
     }
 
     /// Entries, stale ones included.
