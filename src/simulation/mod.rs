@@ -29,7 +29,7 @@ use std::collections::VecDeque;
 use crate::fleet::{
     ComputePool, Dispatched, DoState, ExpiryQueue, HostFleet, LoadState, Status, NEVER, NO_TIMER,
 };
-use crate::metrics::{Cost, Path, RunMetrics};
+use crate::metrics::{Cost, LatencyGrid, OrdinalBucket, Path, RunMetrics};
 use crate::policy::prewarm::Decision;
 use crate::time::Nanos;
 use crate::workload::{Arrival, ArrivalProcess, ArrivalSource};
@@ -136,6 +136,8 @@ struct Simulation<'a, O: Observer> {
     expiry: ExpiryQueue,
     pool: ComputePool,
     metrics: RunMetrics,
+    /// The window's latencies, added to `metrics` when the run ends.
+    latencies: LatencyGrid,
     arrivals: ArrivalSource,
     arrival_rng: SimRng,
     rng: SimRng,
@@ -207,6 +209,7 @@ impl<'a, O: Observer> Simulation<'a, O> {
             expiry: ExpiryQueue::new(),
             pool: ComputePool::new(config.compute.clone(), from, to),
             metrics: RunMetrics::new(from, to),
+            latencies: LatencyGrid::new(),
             arrivals,
             arrival_rng: stream(id.seed, &[STREAM_FAMILY, id.replication, 0]),
             rng: stream(id.seed, &[STREAM_FAMILY, id.replication, 1]),
@@ -297,6 +300,7 @@ impl<'a, O: Observer> Simulation<'a, O> {
         self.pool.instances.finish();
         self.metrics.compute_instances = self.pool.instances.clone();
         self.metrics.prewarm_memory_kib.finish();
+        self.metrics.add_latencies(&self.latencies);
         self.metrics.cost = Cost::of(&self.metrics, &self.config.pricing);
         RunOutcome {
             final_memory_kib: self.metrics.memory_kib.level(),
@@ -552,7 +556,9 @@ impl<'a, O: Observer> Simulation<'a, O> {
         let rtt = self.config.network.client_rtt.sample(&mut self.rng);
         let latency = done - arrival + rtt;
         if self.in_window(arrival) {
-            self.metrics.record(latency, path, ordinal);
+            let bucket = OrdinalBucket::of(ordinal);
+            self.metrics.count_request(path, bucket);
+            self.latencies.record(latency, path, bucket);
         }
         self.observer.request(&RequestRecord {
             tenant: k,
