@@ -30,8 +30,10 @@ pub struct RadixHeap<T> {
     buckets: Vec<Vec<(RadixKey, T)>>,
     /// The minimum key of each non-empty bucket.
     mins: [RadixKey; BUCKETS],
-    /// Bit `b - 1` is set when bucket `b` (1..=128) is not empty.
-    occupied: u128,
+    /// Bit `b - 1` of the pair (as one 128-bit word, low word first) is
+    /// set when bucket `b` (1..=128) is not empty. Two words: 128-bit
+    /// shifts cost several instructions and a branch.
+    occupied: [u64; 2],
     last: RadixKey,
     len: usize,
 }
@@ -41,7 +43,7 @@ impl<T> Default for RadixHeap<T> {
         Self {
             buckets: (0..BUCKETS).map(|_| Vec::new()).collect(),
             mins: [(u64::MAX, u64::MAX); BUCKETS],
-            occupied: 0,
+            occupied: [0; 2],
             last: (0, 0),
             len: 0,
         }
@@ -85,7 +87,7 @@ impl<T> RadixHeap<T> {
             self.mins[b] = key;
         }
         if b > 0 {
-            self.occupied |= 1u128 << (b - 1);
+            self.occupied[(b - 1) >> 6] |= 1 << ((b - 1) & 63);
         }
     }
 
@@ -114,9 +116,12 @@ impl<T> RadixHeap<T> {
         }
         self.buckets[h] = merged;
         self.mins[h] = min;
-        self.occupied &= !((1u128 << (h - 1)) - 1);
+        // Buckets 1..h are now empty; h holds the merged entries, if any.
+        for b in 1..h {
+            self.clear(b);
+        }
         if !self.buckets[h].is_empty() {
-            self.occupied |= 1u128 << (h - 1);
+            self.occupied[(h - 1) >> 6] |= 1 << ((h - 1) & 63);
         }
         self.last = key;
     }
@@ -126,21 +131,34 @@ impl<T> RadixHeap<T> {
     pub fn peek_key(&self) -> Option<RadixKey> {
         if !self.buckets[0].is_empty() {
             Some(self.last)
-        } else if self.occupied != 0 {
-            Some(self.mins[self.occupied.trailing_zeros() as usize + 1])
+        } else {
+            self.lowest_occupied().map(|b| self.mins[b])
+        }
+    }
+
+    /// The lowest non-empty bucket above 0.
+    #[inline(always)]
+    fn lowest_occupied(&self) -> Option<usize> {
+        if self.occupied[0] != 0 {
+            Some(self.occupied[0].trailing_zeros() as usize + 1)
+        } else if self.occupied[1] != 0 {
+            Some(self.occupied[1].trailing_zeros() as usize + 65)
         } else {
             None
         }
+    }
+
+    /// Marks bucket `b` (1..=128) empty.
+    #[inline(always)]
+    fn clear(&mut self, b: usize) {
+        self.occupied[(b - 1) >> 6] &= !(1 << ((b - 1) & 63));
     }
 
     /// Removes an entry with the smallest key.
     #[inline]
     pub fn pop(&mut self) -> Option<(RadixKey, T)> {
         if self.buckets[0].is_empty() {
-            if self.occupied == 0 {
-                return None;
-            }
-            self.spread(self.occupied.trailing_zeros() as usize + 1);
+            self.spread(self.lowest_occupied()?);
         }
         let entry = self.buckets[0].pop();
         if self.buckets[0].is_empty() {
@@ -155,7 +173,7 @@ impl<T> RadixHeap<T> {
         let mut entries = std::mem::take(&mut self.buckets[b]);
         self.last = self.mins[b];
         self.mins[b] = (u64::MAX, u64::MAX);
-        self.occupied &= !(1u128 << (b - 1));
+        self.clear(b);
         for (key, value) in entries.drain(..) {
             self.place(key, value);
         }

@@ -94,7 +94,10 @@ impl TenantPicker {
         let unit = self.s == 1.0;
         loop {
             let inv_b = self.inv_cdf(rng.random::<f64>());
-            let x = (inv_b + 1.0).floor();
+            // floor(inv_b + 1) by truncation, exact for positive values
+            // below 2^64 (inv_b + 1 is in [1, n + 1]); `floor` is a
+            // function call on baseline x86-64.
+            let x = ((inv_b + 1.0) as u64) as f64;
             // x >= 1 is a whole number: a table index when small enough.
             let mut ratio = match self.powers.get(x as usize) {
                 Some(&p) => p,
