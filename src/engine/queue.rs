@@ -1,14 +1,19 @@
-//! The event queue, ordered by `(time, sequence)`: a radix heap
-//! ([`RadixHeap`]) keyed by both, since no event is scheduled before the
-//! event being handled.
+//! The event queue: a binary min-heap ordered by `(time, sequence)`.
 //!
 //! The sequence number is assigned at scheduling time and increases by one per
-//! event, so events at the same instant are handled first-in, first-out, and
-//! keys are unique: the order is total and the same as a binary heap's on
-//! `(time, sequence)`. The payload takes no part in the ordering. Pushing and
-//! popping allocate nothing once the buckets have grown to their working size.
+//! event, so events at the same instant are handled first-in, first-out. The
+//! payload takes no part in the ordering. Pushing and popping allocate nothing
+//! once the heap has grown to its working size.
+//!
+//! A binary heap, not the radix heap of the expiry queue: events are few
+//! (those in flight: starts, compute responses) and near in time, so the
+//! heap stays small and in cache, where a radix heap moves each 40-byte
+//! entry several times (measured: 5% more instructions on the hot-path
+//! bench, 7% more time on the default workload).
 
-use super::radix::RadixHeap;
+use std::cmp::Ordering;
+use std::collections::BinaryHeap;
+
 use crate::time::Nanos;
 
 /// An event with its firing time and sequence number.
@@ -19,17 +24,35 @@ pub struct Scheduled<E> {
     pub event: E,
 }
 
+impl<E> PartialEq for Scheduled<E> {
+    fn eq(&self, other: &Self) -> bool {
+        self.time == other.time && self.seq == other.seq
+    }
+}
+impl<E> Eq for Scheduled<E> {}
+impl<E> PartialOrd for Scheduled<E> {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl<E> Ord for Scheduled<E> {
+    fn cmp(&self, other: &Self) -> Ordering {
+        // Reversed: BinaryHeap is a max-heap and we want the earliest first.
+        (other.time, other.seq).cmp(&(self.time, self.seq))
+    }
+}
+
 /// A priority queue of events in `(time, sequence)` order.
 #[derive(Debug)]
 pub struct EventQueue<E> {
-    heap: RadixHeap<E>,
+    heap: BinaryHeap<Scheduled<E>>,
     next_seq: u64,
 }
 
 impl<E> Default for EventQueue<E> {
     fn default() -> Self {
         Self {
-            heap: RadixHeap::new(),
+            heap: BinaryHeap::new(),
             next_seq: 0,
         }
     }
@@ -47,19 +70,19 @@ impl<E> EventQueue<E> {
     pub fn push(&mut self, time: Nanos, event: E) {
         let seq = self.next_seq;
         self.next_seq += 1;
-        self.heap.push((time, seq), event);
+        self.heap.push(Scheduled { time, seq, event });
     }
 
     /// The firing time of the next event.
     #[inline]
     pub fn peek_time(&self) -> Option<Nanos> {
-        self.heap.peek_key().map(|(time, _)| time)
+        self.heap.peek().map(|s| s.time)
     }
 
     /// The `(time, sequence)` key of the next event.
     #[inline]
     pub fn peek_key(&self) -> Option<(Nanos, u64)> {
-        self.heap.peek_key()
+        self.heap.peek().map(|s| (s.time, s.seq))
     }
 
     /// Takes a sequence number for an event kept outside the heap (the next
@@ -74,9 +97,7 @@ impl<E> EventQueue<E> {
     /// Removes and returns the next event.
     #[inline]
     pub fn pop(&mut self) -> Option<Scheduled<E>> {
-        self.heap
-            .pop()
-            .map(|((time, seq), event)| Scheduled { time, seq, event })
+        self.heap.pop()
     }
 
     /// How many events are pending.
