@@ -124,8 +124,45 @@ pub fn zeroed_states(count: usize) -> Vec<DoState> {
         if ptr.is_null() {
             handle_alloc_error(layout);
         }
+        advise_huge_pages(ptr.cast(), layout.size());
         Vec::from_raw_parts(ptr, count, count)
     }
+}
+
+/// Fleets up to this size (640 MB of states) ask for huge pages.
+const HUGE_PAGES_UP_TO_TENANTS: usize = 10_000_000;
+
+/// Asks Linux to back a fleet's states with 2 MB pages when the fleet is
+/// small enough that committing whole huge pages costs little: requests go
+/// to tenants at random, and with 4 KB pages nearly every one misses the
+/// TLB. Larger fleets keep 4 KB pages, so that untouched tenants cost no
+/// memory. Only a hint: no effect on results, none where unsupported.
+fn advise_huge_pages(ptr: *mut u8, bytes: usize) {
+    #[cfg(target_os = "linux")]
+    if bytes >= 4 << 20 && bytes / std::mem::size_of::<DoState>() <= HUGE_PAGES_UP_TO_TENANTS {
+        extern "C" {
+            fn madvise(
+                addr: *mut std::ffi::c_void,
+                len: usize,
+                advice: std::ffi::c_int,
+            ) -> std::ffi::c_int;
+        }
+        const MADV_HUGEPAGE: std::ffi::c_int = 14;
+        const PAGE: usize = 4096;
+        // madvise wants a page-aligned start: the whole pages inside.
+        let start = (ptr as usize).div_ceil(PAGE) * PAGE;
+        let end = (ptr as usize + bytes) / PAGE * PAGE;
+        if end > start {
+            // SAFETY: the range lies inside an allocation we own; the
+            // advice changes how it is backed, never its contents. A
+            // failure (no THP) is harmless and ignored.
+            unsafe {
+                madvise(start as *mut std::ffi::c_void, end - start, MADV_HUGEPAGE);
+            }
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = (ptr, bytes);
 }
 
 impl DoState {
