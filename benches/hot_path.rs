@@ -2,10 +2,18 @@
 //!
 //! Scenario of the foundation issue: 1M tenants, Zipf 1.0, hybrid, default
 //! phases. Criterion reports throughput in simulated requests per second.
+//!
+//! `ceiling` is the bare loop the simulator cannot beat: per request, a Zipf
+//! tenant and an exponential gap (the same samplers), one touch of a
+//! 64-byte tenant record among a million, and one latency recorded in a
+//! histogram. See docs/performance.md.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use dofleet::config::{self, Architecture, ArchitectureVariant, Config, WasmCompile};
+use dofleet::engine::stream;
+use dofleet::metrics::LatencyHistogram;
 use dofleet::simulation::{simulate, RunIdentity};
+use dofleet::workload::{ArrivalProcess, PoissonZipf};
 
 fn config(sets: &[&str]) -> Config {
     let mut layers = config::default_layers();
@@ -42,5 +50,43 @@ fn hot_path(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, hot_path);
+/// One 64-byte tenant record.
+#[derive(Clone, Copy, Default)]
+#[repr(align(64))]
+struct Record {
+    last: u64,
+    count: u64,
+}
+
+fn ceiling(c: &mut Criterion) {
+    let tenants = 1_000_000u32;
+    let requests = 2_000_000u64;
+    let mut group = c.benchmark_group("ceiling");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(requests));
+    group.bench_function("zipf_gap_touch_record_1M_tenants", |b| {
+        b.iter(|| {
+            let mut arrivals = PoissonZipf::new(20_000.0, tenants, 1.0);
+            let mut rng = stream(1, &[]);
+            let mut records = vec![Record::default(); tenants as usize];
+            let mut latency = LatencyHistogram::new();
+            let mut now = 0;
+            for _ in 0..requests {
+                let Some(a) = arrivals.next(now, &mut rng) else {
+                    break;
+                };
+                now = a.time;
+                let r = &mut records[a.tenant as usize];
+                let since = now - r.last;
+                r.last = now;
+                r.count += 1;
+                latency.record(since.min(1_000_000_000) + 1);
+            }
+            latency.count()
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, hot_path, ceiling);
 criterion_main!(benches);

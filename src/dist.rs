@@ -238,16 +238,56 @@ pub fn standard_normal_quantile(p: f64) -> f64 {
     Normal::standard().inverse_cdf(p)
 }
 
+/// `x` rounded to the nearest nanosecond, half away from zero.
 #[inline]
-fn round_ns(x: f64) -> Nanos {
-    // Saturating float-to-int conversion: NaN -> 0, huge -> u64::MAX.
-    x.round() as Nanos
+pub(crate) fn round_ns(x: f64) -> Nanos {
+    // `round` (half away from zero) is a function call on baseline x86-64;
+    // for 0 <= x < 2^63 truncate and compare the fraction, which is exact
+    // (x - trunc(x) is representable). Elsewhere: saturating conversion of
+    // `round` (NaN -> 0, huge -> u64::MAX, negative -> 0).
+    const TWO_POW_63: f64 = (1u64 << 63) as f64;
+    if (0.0..TWO_POW_63).contains(&x) {
+        let whole = x as Nanos;
+        whole + Nanos::from(x - whole as f64 >= 0.5)
+    } else {
+        x.round() as Nanos
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::engine::stream;
+
+    #[test]
+    fn round_ns_is_round() {
+        let mut rng = stream(9, &[]);
+        let special = [
+            0.0,
+            0.5,
+            1.5,
+            2.5,
+            0.499_999_999_999_999_94,
+            4_503_599_627_370_495.5,
+            4_503_599_627_370_497.0,
+            (1u64 << 63) as f64,
+            ((1u64 << 63) - 1024) as f64,
+            9.3e18,
+            -0.4,
+            -3.0,
+            f64::NAN,
+            f64::INFINITY,
+        ];
+        for x in special {
+            assert_eq!(round_ns(x), x.round() as Nanos, "x = {x}");
+        }
+        for _ in 0..1_000_000 {
+            let x = (rng.random::<f64>() * 50.0).exp();
+            assert_eq!(round_ns(x), x.round() as Nanos, "x = {x}");
+            let y = f64::from(rng.random_range(0..1_000_000u32)) + 0.5;
+            assert_eq!(round_ns(y), y.round() as Nanos, "y = {y}");
+        }
+    }
     use crate::time::MILLISECOND;
 
     fn sample_mean(d: &Dist, n: usize) -> (f64, f64) {

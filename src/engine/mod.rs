@@ -11,7 +11,9 @@
 //!   and its identity, never on threads or on other runs.
 
 mod queue;
+mod radix;
 mod rng;
 
 pub use queue::{EventQueue, Scheduled};
+pub use radix::{RadixHeap, RadixKey};
 pub use rng::{derive_seed, stream, SimRng};

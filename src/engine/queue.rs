@@ -4,6 +4,12 @@
 //! event, so events at the same instant are handled first-in, first-out. The
 //! payload takes no part in the ordering. Pushing and popping allocate nothing
 //! once the heap has grown to its working size.
+//!
+//! A binary heap, not the radix heap of the expiry queue: events are few
+//! (those in flight: starts, compute responses) and near in time, so the
+//! heap stays small and in cache, where a radix heap moves each 40-byte
+//! entry several times (measured: 5% more instructions on the hot-path
+//! bench, 7% more time on the default workload).
 
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;

@@ -19,6 +19,7 @@ use crate::time::Nanos;
 
 /// Where a fetch found the WASM.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
 pub enum FetchSource {
     /// Bundled with the worker (traditional, hybrid).
     Bundle,

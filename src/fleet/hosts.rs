@@ -245,12 +245,11 @@ mod tests {
     use crate::fleet::durable_object::DoState;
 
     fn running(quiet_from: Nanos, epoch: u32) -> DoState {
-        DoState {
-            status: Status::Running,
-            quiet_from,
-            epoch,
-            ..DoState::default()
-        }
+        let mut d = DoState::default();
+        d.status = Status::Running;
+        d.quiet_from = quiet_from;
+        d.epoch = epoch;
+        d
     }
 
     #[test]

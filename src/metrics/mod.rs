@@ -12,7 +12,7 @@ mod summary;
 mod time_weighted;
 
 pub use cost::Cost;
-pub use latency::LatencyHistogram;
+pub use latency::{LatencyGrid, LatencyHistogram};
 pub use summary::{Metric, RunSummary, METRICS};
 pub use time_weighted::TimeWeighted;
 
@@ -200,16 +200,27 @@ impl RunMetrics {
         }
     }
 
-    /// Records one request's latency.
+    /// Counts one request of the window; its latency goes to a
+    /// [`LatencyGrid`], added here by [`add_latencies`](Self::add_latencies)
+    /// when the run ends.
     #[inline]
-    pub fn record(&mut self, latency: Nanos, path: Path, ordinal: u32) {
+    pub fn count_request(&mut self, path: Path, bucket: OrdinalBucket) {
         self.requests += 1;
-        self.latency.record(latency);
-        self.by_path[path as usize].record(latency);
-        let bucket = OrdinalBucket::of(ordinal) as usize;
-        self.by_ordinal[bucket].record(latency);
         if path == Path::Delegated {
-            self.delegated_by_ordinal[bucket] += 1;
+            self.delegated_by_ordinal[bucket as usize] += 1;
+        }
+    }
+
+    /// Adds a grid's latencies to the overall, by-path and by-ordinal
+    /// histograms (exactly: bucket counts add).
+    pub fn add_latencies(&mut self, grid: &LatencyGrid) {
+        for path in Path::ALL {
+            for bucket in OrdinalBucket::ALL {
+                let cell = grid.cell(path, bucket);
+                self.latency.merge(cell);
+                self.by_path[path as usize].merge(cell);
+                self.by_ordinal[bucket as usize].merge(cell);
+            }
         }
     }
 

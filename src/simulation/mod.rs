@@ -27,9 +27,10 @@ use crate::engine::{stream, EventQueue, SimRng};
 use std::collections::VecDeque;
 
 use crate::fleet::{
-    ComputePool, Dispatched, DoState, ExpiryQueue, HostFleet, LoadState, Status, NEVER, NO_TIMER,
+    zeroed_states, ComputePool, Dispatched, DoState, ExpiryQueue, HostFleet, LoadState, Status,
+    NEVER, NO_TIMER,
 };
-use crate::metrics::{Cost, Path, RunMetrics};
+use crate::metrics::{Cost, LatencyGrid, OrdinalBucket, Path, RunMetrics};
 use crate::policy::prewarm::Decision;
 use crate::time::Nanos;
 use crate::workload::{Arrival, ArrivalProcess, ArrivalSource};
@@ -136,6 +137,8 @@ struct Simulation<'a, O: Observer> {
     expiry: ExpiryQueue,
     pool: ComputePool,
     metrics: RunMetrics,
+    /// The window's latencies, added to `metrics` when the run ends.
+    latencies: LatencyGrid,
     arrivals: ArrivalSource,
     arrival_rng: SimRng,
     rng: SimRng,
@@ -202,11 +205,12 @@ impl<'a, O: Observer> Simulation<'a, O> {
             variant,
             blocking: !delegates_before_ready(variant.architecture),
             has_load: variant.architecture != Architecture::Thin,
-            dos: vec![DoState::default(); tenants as usize],
+            dos: zeroed_states(tenants as usize),
             queue: EventQueue::new(),
-            expiry: ExpiryQueue::new(),
+            expiry: ExpiryQueue::for_tenants(tenants),
             pool: ComputePool::new(config.compute.clone(), from, to),
             metrics: RunMetrics::new(from, to),
+            latencies: LatencyGrid::new(),
             arrivals,
             arrival_rng: stream(id.seed, &[STREAM_FAMILY, id.replication, 0]),
             rng: stream(id.seed, &[STREAM_FAMILY, id.replication, 1]),
@@ -297,6 +301,7 @@ impl<'a, O: Observer> Simulation<'a, O> {
         self.pool.instances.finish();
         self.metrics.compute_instances = self.pool.instances.clone();
         self.metrics.prewarm_memory_kib.finish();
+        self.metrics.add_latencies(&self.latencies);
         self.metrics.cost = Cost::of(&self.metrics, &self.config.pricing);
         RunOutcome {
             final_memory_kib: self.metrics.memory_kib.level(),
@@ -459,7 +464,7 @@ impl<'a, O: Observer> Simulation<'a, O> {
         d.epoch = d.epoch.wrapping_add(1);
         d.ordinal = 1;
         d.started_at = now + plan.isolate;
-        d.ready_at = NEVER;
+        d.set_ready_at(NEVER);
         d.busy_until = d.started_at;
         d.quiet_from = d.started_at;
         let epoch = d.epoch;
@@ -467,7 +472,7 @@ impl<'a, O: Observer> Simulation<'a, O> {
             let end = d.started_at + load.duration;
             d.source = load.source;
             match load.outcome {
-                LoadOutcome::Ready => d.ready_at = end,
+                LoadOutcome::Ready => d.set_ready_at(end),
                 LoadOutcome::Failed => self.queue.push(end, Event::LoadFailed { tenant: k, epoch }),
             }
             if plan.blocking {
@@ -552,7 +557,9 @@ impl<'a, O: Observer> Simulation<'a, O> {
         let rtt = self.config.network.client_rtt.sample(&mut self.rng);
         let latency = done - arrival + rtt;
         if self.in_window(arrival) {
-            self.metrics.record(latency, path, ordinal);
+            let bucket = OrdinalBucket::of(ordinal);
+            self.metrics.count_request(path, bucket);
+            self.latencies.record(latency, path, bucket);
         }
         self.observer.request(&RequestRecord {
             tenant: k,
@@ -605,8 +612,8 @@ impl<'a, O: Observer> Simulation<'a, O> {
     fn arm_at(&mut self, k: u32, deadline: Nanos) {
         let d = &mut self.dos[k as usize];
         d.idle_deadline = deadline.max(d.quiet_from);
-        if d.idle_deadline < d.timer_at {
-            d.timer_at = d.idle_deadline;
+        if d.idle_deadline < d.timer_at() {
+            d.set_timer_at(d.idle_deadline);
             self.expiry.push(d.idle_deadline, k);
         }
     }
@@ -619,10 +626,10 @@ impl<'a, O: Observer> Simulation<'a, O> {
             prefetch(&self.dos, next);
         }
         let d = &mut self.dos[k as usize];
-        if d.timer_at != deadline {
+        if d.timer_at() != deadline {
             return; // stale: superseded by an earlier deadline
         }
-        d.timer_at = NO_TIMER;
+        d.set_timer_at(NO_TIMER);
         if !d.is_resident() || d.waiting > 0 {
             // Evicted already, or waiting for the compute worker: its
             // dispatch arms it again.
@@ -630,7 +637,7 @@ impl<'a, O: Observer> Simulation<'a, O> {
         }
         if d.idle_deadline > deadline {
             // A request postponed the deadline: re-arm (lazy).
-            d.timer_at = d.idle_deadline;
+            d.set_timer_at(d.idle_deadline);
             self.expiry.push(d.idle_deadline, k);
             return;
         }
@@ -661,7 +668,7 @@ impl<'a, O: Observer> Simulation<'a, O> {
                 if load_in_window {
                     if d.is_ready(now) {
                         self.metrics
-                            .record_load(d.ready_at - d.started_at, d.source);
+                            .record_load(d.ready_at() - d.started_at, d.source);
                     } else {
                         self.metrics.loads_aborted += 1;
                     }
@@ -678,7 +685,7 @@ impl<'a, O: Observer> Simulation<'a, O> {
         d.prewarmed = false;
         d.status = Status::Evicted;
         d.load = LoadState::NotStarted;
-        d.ready_at = NEVER;
+        d.set_ready_at(NEVER);
         if wasted {
             // Prewarmed, then evicted before any request came.
             if load_in_window {
@@ -693,7 +700,7 @@ impl<'a, O: Observer> Simulation<'a, O> {
             self.policy.loading.remove(&k);
         }
         d.epoch = d.epoch.wrapping_add(1);
-        d.timer_at = NO_TIMER;
+        d.set_timer_at(NO_TIMER);
         if in_window {
             match cause {
                 Eviction::Idle => self.metrics.evictions += 1,

@@ -116,8 +116,8 @@ impl<O: Observer> Simulation<'_, O> {
         if self.in_window(arrival) {
             self.metrics.smart_waits += 1;
         }
-        if d.ready_at != NEVER {
-            let ready = d.ready_at;
+        if d.ready_at() != NEVER {
+            let ready = d.ready_at();
             self.serve_locally(k, ordinal, arrival, ready, Path::Queued);
         } else {
             // The load will fail (the DO cannot know): when it does, the

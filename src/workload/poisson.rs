@@ -3,6 +3,7 @@
 use rand::RngExt;
 
 use super::{Arrival, ArrivalProcess, TenantPicker};
+use crate::dist::round_ns;
 use crate::engine::SimRng;
 use crate::time::{Nanos, SECOND};
 
@@ -36,7 +37,7 @@ impl ArrivalProcess for PoissonZipf {
         let u: f64 = rng.random();
         // Exponential gap by inversion; rounding to the nearest nanosecond is
         // unbiased to well under 1 ns per gap, so the rate is kept.
-        let gap = (-(self.mean_gap_ns) * (1.0 - u).ln()).round() as Nanos;
+        let gap = round_ns(-(self.mean_gap_ns) * (1.0 - u).ln());
         let tenant = self.picker.pick(rng);
         Some(Arrival {
             time: now.saturating_add(gap),

@@ -1,0 +1,60 @@
+//! One run of the hot-path bench's scenario (1M tenants, Zipf 1.0, hybrid,
+//! 20k requests/s, 100 s): a single binary to profile with
+//! `valgrind --tool=callgrind` or `perf`, whose instruction count does not
+//! depend on the machine's load. Prints the run's requests and a digest of
+//! its results, so that a change that alters results shows.
+//!
+//! ```sh
+//! cargo build --release --example hot_path_once
+//! valgrind --tool=callgrind target/release/examples/hot_path_once
+//! target/release/examples/hot_path_once --set workload.tenants=100000
+//! ```
+
+use dofleet::config::{self, Architecture, ArchitectureVariant};
+use dofleet::simulation::{simulate, RunIdentity};
+
+fn main() {
+    let mut sets = vec![
+        "workload.tenants=1000000".to_string(),
+        "workload.zipf_s=1.0".to_string(),
+        "workload.rate_rps=20000.0".to_string(),
+        "duration=\"100s\"".to_string(),
+    ];
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        if a == "--set" {
+            sets.push(args.next().expect("--set KEY=VALUE"));
+        }
+    }
+    let mut layers = config::default_layers();
+    for s in &sets {
+        layers.push(config::set_layer(s).expect("valid override"));
+    }
+    let cfg = config::load(&layers).expect("valid config");
+    let hybrid = ArchitectureVariant {
+        architecture: Architecture::Hybrid,
+        runtime_wasm_compile: config::WasmCompile::Blocked,
+    };
+    let id = RunIdentity {
+        seed: 1,
+        replication: 0,
+    };
+    let start = std::time::Instant::now();
+    let out = simulate(&cfg, hybrid, id);
+    let secs = start.elapsed().as_secs_f64();
+    let m = &out.metrics;
+    println!(
+        "requests {} cold {} evictions {} p50 {:.6} p99 {:.6} mean {:.9} memory {:.6}",
+        out.arrivals,
+        m.cold_starts,
+        m.evictions,
+        m.latency.quantile_ms(0.5),
+        m.latency.quantile_ms(0.99),
+        m.latency.mean_ms(),
+        m.memory_kib.mean(),
+    );
+    eprintln!(
+        "{secs:.3} s, {:.2} M requests/s",
+        out.arrivals as f64 / secs / 1e6
+    );
+}
