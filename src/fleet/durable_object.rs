@@ -129,6 +129,46 @@ pub fn zeroed_states(count: usize) -> Vec<DoState> {
     }
 }
 
+thread_local! {
+    /// The last finished run's states on this thread, kept for the next run
+    /// (fleets up to [`HUGE_PAGES_UP_TO_TENANTS`] only).
+    static SPARE: std::cell::RefCell<Vec<DoState>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// `count` default states for a run: this thread's spare states from its
+/// last run, reset, when they are large enough; fresh zeroed memory
+/// otherwise. A sweep runs many runs per thread: reusing memory the process
+/// already holds skips the kernel's zeroing of fresh pages on first touch,
+/// which costs several times more than a reset (a fifth of a run of 2M
+/// requests over 1M tenants, on a virtual machine). Fleets past
+/// [`HUGE_PAGES_UP_TO_TENANTS`] always take fresh memory, so that tenants
+/// no request reaches cost none.
+pub fn fleet_states(count: usize) -> Vec<DoState> {
+    if count <= HUGE_PAGES_UP_TO_TENANTS {
+        let spare = SPARE.with(|s| std::mem::take(&mut *s.borrow_mut()));
+        if spare.capacity() >= count && spare.capacity() <= 2 * count.max(1) {
+            let mut states = spare;
+            states.clear();
+            // SAFETY: capacity >= count; zero bytes are a valid (the
+            // default) `DoState` (see `zeroed_states`), so after writing
+            // them the first `count` elements are initialised.
+            unsafe {
+                std::ptr::write_bytes(states.as_mut_ptr(), 0, count);
+                states.set_len(count);
+            }
+            return states;
+        }
+    }
+    zeroed_states(count)
+}
+
+/// Keeps a finished run's states for the next run on this thread.
+pub fn recycle_states(states: Vec<DoState>) {
+    if states.capacity() <= HUGE_PAGES_UP_TO_TENANTS {
+        SPARE.with(|s| *s.borrow_mut() = states);
+    }
+}
+
 /// Fleets up to this size (640 MB of states) ask for huge pages.
 const HUGE_PAGES_UP_TO_TENANTS: usize = 10_000_000;
 
@@ -220,6 +260,24 @@ mod tests {
             "{}",
             std::mem::size_of::<DoState>()
         );
+    }
+
+    #[test]
+    fn recycled_states_are_default_states() {
+        let mut states = fleet_states(1000);
+        states[7].epoch = 9;
+        states[999].waiting = 3;
+        let ptr = states.as_ptr();
+        recycle_states(states);
+        let again = fleet_states(900);
+        assert_eq!(again.as_ptr(), ptr, "reused");
+        assert_eq!(again.len(), 900);
+        assert!(again
+            .iter()
+            .all(|d| d.epoch == 0 && d.waiting == 0 && d.ready_at() == NEVER));
+        recycle_states(again);
+        // Too small, or more than twice too large: fresh memory.
+        assert_eq!(fleet_states(5000).len(), 5000);
     }
 
     #[test]

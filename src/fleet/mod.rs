@@ -9,6 +9,8 @@ mod hosts;
 
 pub use cache::{Fetch, FetchSource, WasmCaches};
 pub use compute_worker::{ComputePool, Dispatched};
-pub use durable_object::{zeroed_states, DoState, LoadState, Status, NEVER, NO_TIMER};
+pub use durable_object::{
+    fleet_states, recycle_states, zeroed_states, DoState, LoadState, Status, NEVER, NO_TIMER,
+};
 pub use expiry::ExpiryQueue;
 pub use hosts::{HostFleet, PendingRequest, Victim};

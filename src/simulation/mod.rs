@@ -27,8 +27,8 @@ use crate::engine::{stream, EventQueue, SimRng};
 use std::collections::VecDeque;
 
 use crate::fleet::{
-    zeroed_states, ComputePool, Dispatched, DoState, ExpiryQueue, HostFleet, LoadState, Status,
-    NEVER, NO_TIMER,
+    fleet_states, recycle_states, ComputePool, Dispatched, DoState, ExpiryQueue, HostFleet,
+    LoadState, Status, NEVER, NO_TIMER,
 };
 use crate::metrics::{Cost, LatencyGrid, OrdinalBucket, Path, RunMetrics};
 use crate::policy::prewarm::Decision;
@@ -205,7 +205,7 @@ impl<'a, O: Observer> Simulation<'a, O> {
             variant,
             blocking: !delegates_before_ready(variant.architecture),
             has_load: variant.architecture != Architecture::Thin,
-            dos: zeroed_states(tenants as usize),
+            dos: fleet_states(tenants as usize),
             queue: EventQueue::new(),
             expiry: ExpiryQueue::for_tenants(tenants),
             pool: ComputePool::new(config.compute.clone(), from, to),
@@ -303,6 +303,7 @@ impl<'a, O: Observer> Simulation<'a, O> {
         self.metrics.prewarm_memory_kib.finish();
         self.metrics.add_latencies(&self.latencies);
         self.metrics.cost = Cost::of(&self.metrics, &self.config.pricing);
+        recycle_states(std::mem::take(&mut self.dos));
         RunOutcome {
             final_memory_kib: self.metrics.memory_kib.level(),
             final_instances: self.pool.count(),
