@@ -4,7 +4,9 @@
 use dofleet::workload::generalized_harmonic;
 use rand::{RngExt, SeedableRng};
 
-use crate::common::{config_with, erlang_c, mean_and_se, run_first, t999, INSTANT_PHASES};
+use crate::common::{
+    config_with, erlang_c, mean_and_se, mmc_config, run_first, t999, INSTANT_PHASES,
+};
 
 /// Expected cold starts of one tenant with Poisson rate `l` over a horizon
 /// `d` with a constant idle timeout `t` (d >= t): the first request in
@@ -169,25 +171,8 @@ fn one_tenant_with_exponential_service_is_an_mm1_queue() {
 #[test]
 fn a_saturated_compute_pool_is_an_mmc_queue() {
     let (lambda, mu, c) = (30.0, 10.0, 4u32);
-    let mut sets: Vec<String> = INSTANT_PHASES.iter().map(|s| s.to_string()).collect();
-    sets.extend([
-        "architectures=[\"thin\"]".to_string(),
-        "workload.tenants=50".to_string(),
-        format!("workload.rate_rps={lambda}"),
-        format!(
-            "compute.exec={{dist=\"exponential\",mean=\"{}ms\"}}",
-            1000.0 / mu
-        ),
-        "compute.rtt=\"0s\"".to_string(),
-        "compute.cold_start=\"0s\"".to_string(),
-        "compute.idle_timeout=\"1000d\"".to_string(),
-        format!("compute.max_instances={c}"),
-        "do.idle_timeout=\"1000d\"".to_string(),
-        "duration=\"2000s\"".to_string(),
-        "warmup=\"20s\"".to_string(),
-    ]);
-    let refs: Vec<&str> = sets.iter().map(String::as_str).collect();
-    let config = config_with(&refs);
+    let max = format!("compute.max_instances={c}");
+    let config = mmc_config(lambda, mu, &[&max, "duration=\"2000s\""]);
     let reps = 8;
     let (mut means, mut waited) = (Vec::new(), Vec::new());
     for r in 0..reps {

@@ -74,3 +74,28 @@ pub fn erlang_c(c: u32, a: f64) -> f64 {
     let top = term * f64::from(c) / (f64::from(c) - a);
     top / (sum + top)
 }
+
+/// Thin DOs (every request delegated, no start-up time) fed `lambda`
+/// requests/s of Poisson traffic, at a compute pool of exponential servers
+/// of rate `mu` that never expire: an M/M/c queue once
+/// `compute.max_instances` is set. `extra` overrides are applied last.
+pub fn mmc_config(lambda: f64, mu: f64, extra: &[&str]) -> Config {
+    let mut sets: Vec<String> = INSTANT_PHASES.iter().map(|s| s.to_string()).collect();
+    sets.extend([
+        "architectures=[\"thin\"]".to_string(),
+        "workload.tenants=50".to_string(),
+        format!("workload.rate_rps={lambda}"),
+        format!(
+            "compute.exec={{dist=\"exponential\",mean=\"{}ms\"}}",
+            1000.0 / mu
+        ),
+        "compute.rtt=\"0s\"".to_string(),
+        "compute.cold_start=\"0s\"".to_string(),
+        "compute.idle_timeout=\"1000d\"".to_string(),
+        "do.idle_timeout=\"1000d\"".to_string(),
+        "warmup=\"20s\"".to_string(),
+    ]);
+    sets.extend(extra.iter().map(|s| s.to_string()));
+    let refs: Vec<&str> = sets.iter().map(String::as_str).collect();
+    config_with(&refs)
+}

@@ -5,7 +5,7 @@
 use assert_cmd::Command;
 use predicates::prelude::*;
 
-use crate::common::{config_with, erlang_c, INSTANT_PHASES};
+use crate::common::{erlang_c, mmc_config};
 use dofleet::experiment::Experiment;
 use dofleet::planner::{plan, Dimension, PlanOptions, Slo};
 
@@ -26,25 +26,8 @@ fn planning_compute_instances_finds_the_erlang_c_answer() {
     assert_eq!(answer, 6);
     assert!(mean_ms(answer - 1) > objective + 4.0 && mean_ms(answer) < objective - 3.0);
 
-    let mut sets: Vec<String> = INSTANT_PHASES.iter().map(|s| s.to_string()).collect();
-    sets.extend([
-        "architectures=[\"thin\"]".to_string(),
-        "workload.tenants=50".to_string(),
-        format!("workload.rate_rps={lambda}"),
-        format!(
-            "compute.exec={{dist=\"exponential\",mean=\"{}ms\"}}",
-            1000.0 / mu
-        ),
-        "compute.rtt=\"0s\"".to_string(),
-        "compute.cold_start=\"0s\"".to_string(),
-        "compute.idle_timeout=\"1000d\"".to_string(),
-        "do.idle_timeout=\"1000d\"".to_string(),
-        "duration=\"1000s\"".to_string(),
-        "warmup=\"20s\"".to_string(),
-        "replications=8".to_string(),
-    ]);
-    let refs: Vec<&str> = sets.iter().map(String::as_str).collect();
-    let experiment = Experiment::single("mmc", config_with(&refs));
+    let config = mmc_config(lambda, mu, &["duration=\"1000s\"", "replications=8"]);
+    let experiment = Experiment::single("mmc", config);
     let slo: Slo = format!("mean<={objective}ms")
         .parse()
         .unwrap_or_else(|e| panic!("{e}"));
