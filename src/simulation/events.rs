@@ -19,9 +19,13 @@ pub enum Event {
     /// needs no event: the DO is ready once the clock passes `ready_at`.
     LoadFailed { tenant: u32, epoch: u32 },
     /// A request that arrived while its DO was starting, other than the one
-    /// that started it, is served now that the constructor is done.
+    /// that started it, is served now that the constructor is done (or,
+    /// under smart delegation, now that the load it waited for failed). If
+    /// that life of the DO has ended since (a host evicted it to make room),
+    /// the request goes to the DO as it is now, as if it had just arrived.
     AfterStart {
         tenant: u32,
+        epoch: u32,
         ordinal: u32,
         arrival: Nanos,
     },

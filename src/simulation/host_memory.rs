@@ -23,8 +23,9 @@ enum Room {
 }
 
 impl<O: Observer> Simulation<'_, O> {
-    /// A request at `now` finds its DO not resident, with hosts on.
-    pub(super) fn cold_request_on_host(&mut self, k: u32, now: Nanos) {
+    /// A request that arrived at `arrival` finds its DO not resident at
+    /// `now`, with hosts on.
+    pub(super) fn cold_request_on_host(&mut self, k: u32, arrival: Nanos, now: Nanos) {
         let Some(hosts) = &self.hosts else {
             return;
         };
@@ -39,32 +40,26 @@ impl<O: Observer> Simulation<'_, O> {
             self.free_room(h, now)
         };
         match (room, rule) {
-            (Room::Made, _) => self.cold_start(k, now, now),
+            (Room::Made, _) => self.cold_start(k, arrival, now),
             (Room::Short(_), WhenFull::Overcommit) => {
-                if self.in_window(now) {
+                if self.in_window(arrival) {
                     self.metrics.host_overcommits += 1;
                 }
-                self.cold_start(k, now, now);
+                self.cold_start(k, arrival, now);
             }
             (Room::Short(_), WhenFull::Fail) => {
                 self.failed += 1;
-                if self.in_window(now) {
+                if self.in_window(arrival) {
                     self.metrics.requests_failed += 1;
                 }
             }
             (Room::Short(next), WhenFull::Wait) => {
-                if self.in_window(now) {
+                if self.in_window(arrival) {
                     self.metrics.host_waits += 1;
                 }
                 self.dos[k as usize].status = Status::Pending;
                 if let Some(hosts) = &mut self.hosts {
-                    hosts.wait(
-                        h,
-                        PendingRequest {
-                            tenant: k,
-                            arrival: now,
-                        },
-                    );
+                    hosts.wait(h, PendingRequest { tenant: k, arrival });
                 }
                 if let Some(at) = next {
                     self.schedule_retry(h, at);
@@ -107,6 +102,17 @@ impl<O: Observer> Simulation<'_, O> {
             let h = hosts.host_of(k);
             if hosts.has_pending(h) {
                 self.admit(h, now);
+            }
+        }
+    }
+
+    /// Room appeared on `k`'s host at `now`: admit what waits there after
+    /// the events already due at `now`.
+    pub(super) fn retry_host_of(&mut self, k: u32, now: Nanos) {
+        if let Some(hosts) = &self.hosts {
+            let h = hosts.host_of(k);
+            if hosts.has_pending(h) {
+                self.queue.push(now, Event::HostRetry { host: h as u32 });
             }
         }
     }

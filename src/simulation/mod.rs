@@ -336,12 +336,17 @@ impl<'a, O: Observer> Simulation<'a, O> {
                 h.record(k, now - quiet);
             }
         }
+        self.request(k, now, now);
+    }
+
+    /// A request that arrived at `arrival` reaches its DO at `now`.
+    fn request(&mut self, k: u32, arrival: Nanos, now: Nanos) {
         if self.dos[k as usize].is_resident() {
-            self.join(k, now, now);
+            self.join(k, arrival, now);
         } else if self.hosts.is_none() {
-            self.cold_start(k, now, now);
+            self.cold_start(k, arrival, now);
         } else {
-            self.cold_request_on_host(k, now);
+            self.cold_request_on_host(k, arrival, now);
         }
     }
 
@@ -376,11 +381,12 @@ impl<'a, O: Observer> Simulation<'a, O> {
                 // Traditional: queue on the slot behind the constructor.
                 self.serve_locally(k, ordinal, arrival, now, Path::Queued);
             } else {
-                let at = d.started_at;
+                let (at, epoch) = (d.started_at, d.epoch);
                 self.queue.push(
                     at,
                     Event::AfterStart {
                         tenant: k,
+                        epoch,
                         ordinal,
                         arrival,
                     },
@@ -461,6 +467,8 @@ impl<'a, O: Observer> Simulation<'a, O> {
         let keeps_alive = self.config.durable_object.load_keeps_alive;
         let d = &mut self.dos[k as usize];
         d.status = Status::Starting;
+        // A new life: no expiry entry of an earlier one may evict it.
+        d.set_timer_at(NO_TIMER);
         d.load = LoadState::NotStarted;
         d.epoch = d.epoch.wrapping_add(1);
         d.ordinal = 1;
@@ -764,14 +772,25 @@ impl<'a, O: Observer> Simulation<'a, O> {
                 }
                 if let Some(hosts) = &mut self.hosts {
                     hosts.release(tenant, self.memory.runtime_kib, false);
-                    self.admit_waiting(tenant, now);
+                    // Admit what waits once the events at this instant are
+                    // done: a request waiting for this load (smart
+                    // delegation) is served first, so its DO is not taken
+                    // for idle.
+                    self.retry_host_of(tenant, now);
                 }
             }
             Event::AfterStart {
                 tenant,
+                epoch,
                 ordinal,
                 arrival,
-            } => self.serve(tenant, ordinal, arrival, now),
+            } => {
+                if self.dos[tenant as usize].epoch == epoch {
+                    self.serve(tenant, ordinal, arrival, now);
+                } else {
+                    self.request(tenant, arrival, now);
+                }
+            }
             Event::Release { instance } => {
                 let waits = !self.pool_queue.is_empty();
                 if let Some(id) = self.pool.release(instance, now, waits) {

@@ -125,10 +125,12 @@ impl<O: Observer> Simulation<'_, O> {
             let failed_at = d.started_at + plan.duration;
             let d = &mut self.dos[k as usize];
             d.quiet_from = d.quiet_from.max(failed_at);
+            let epoch = d.epoch;
             self.queue.push(
                 failed_at,
                 Event::AfterStart {
                     tenant: k,
+                    epoch,
                     ordinal,
                     arrival,
                 },

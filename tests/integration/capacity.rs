@@ -294,3 +294,38 @@ fn a_do_too_big_for_its_host_is_refused_with_the_key_and_the_size() {
     assert!(e.contains("expected at least 60 MB"), "{e}");
     assert!(e.contains("hybrid DO holds"), "{e}");
 }
+
+/// Found by the invariants' proptest: lazy under the blocked embedder with
+/// smart delegation, one host with room for two loads. A request waits for
+/// a load that fails; the failure frees memory, and requests waiting for the
+/// host were admitted at once, evicting that DO as idle before its waiting
+/// request was served; the request was then served on an evicted DO whose
+/// timers later evicted its next life while starting, losing a request.
+/// Now the admission runs after the events of that instant, and a request
+/// whose DO's life ended meanwhile goes to the DO as it is now.
+#[test]
+fn a_request_waiting_for_a_failing_load_is_never_lost_to_memory_pressure() {
+    let config = config_with(&[
+        "workload.tenants=26",
+        "workload.zipf_s=0",
+        "workload.rate_rps=110",
+        "duration=\"2s\"",
+        "architectures=[{architecture=\"lazy\",runtime_wasm_compile=\"blocked\"}]",
+        "do.load_keeps_alive=false",
+        "query_exec={dist=\"uniform\",min=\"0ms\",max=\"89ms\"}",
+        "phases.wasm_compile=\"0ms\"",
+        "phases.pglite_init=\"0ms\"",
+        "compute.cold_start={dist=\"uniform\",min=\"23ms\",max=\"186ms\"}",
+        "do.idle_timeout=\"50ms\"",
+        "compute.idle_timeout=\"312ms\"",
+        "policies=[\"smart_delegation\"]",
+        "hosts.count=1",
+        "hosts.memory_mb=94",
+        "hosts.when_full=\"wait\"",
+        "seed=286",
+    ]);
+    let out = run_first(&config, 0);
+    assert_eq!(out.arrivals, 216);
+    assert_eq!(out.completions + out.failed + out.unadmitted, out.arrivals);
+    assert_eq!(out.final_memory_kib, 0);
+}
