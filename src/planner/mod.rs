@@ -273,7 +273,7 @@ fn plan_one(
     options: &PlanOptions,
 ) -> Result<Found, PlanError> {
     let mut evaluations: Vec<Evaluation> = Vec::new();
-    let mut evaluate = |value: u64| -> Result<bool, PlanError> {
+    let mut meets = |value: u64| -> Result<bool, PlanError> {
         let e = evaluate(config, variant, value, options)?;
         let met = e.met;
         evaluations.push(e);
@@ -282,7 +282,7 @@ fn plan_one(
     let mut failed: Option<u64> = None;
     let mut x = lo;
     let first_met = loop {
-        if evaluate(x)? {
+        if meets(x)? {
             break Some(x);
         }
         failed = Some(x);
@@ -295,7 +295,7 @@ fn plan_one(
         (Some(mut met), Some(mut fail)) => {
             while met - fail > 1 {
                 let mid = fail + (met - fail) / 2;
-                if evaluate(mid)? {
+                if meets(mid)? {
                     met = mid;
                 } else {
                     fail = mid;

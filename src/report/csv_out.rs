@@ -21,7 +21,8 @@ use super::write_atomically;
 use crate::experiment::{Experiment, ExperimentResults, ResultRow};
 use crate::metrics::METRICS;
 
-fn number(x: f64) -> String {
+/// A CSV cell: shortest round-trip form, empty when not finite.
+pub(crate) fn number(x: f64) -> String {
     if x.is_finite() {
         format!("{x}")
     } else {

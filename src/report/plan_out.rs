@@ -8,17 +8,10 @@
 use std::io;
 use std::path::Path;
 
+use super::csv_out::number;
 use super::table::{format_ms, markdown};
 use super::write_atomically;
 use crate::planner::{Evaluation, Plan, PlanRow};
-
-fn number(x: f64) -> String {
-    if x.is_finite() {
-        format!("{x}")
-    } else {
-        String::new()
-    }
-}
 
 fn swept_keys(plan: &Plan) -> Vec<String> {
     plan.rows
