@@ -8,14 +8,19 @@
 //! it returns the same ranks; a test checks it draw for draw against
 //! rand_distr.
 //!
-//! Two shortcuts, both exact:
+//! Three shortcuts, all exact:
 //! - `x^-s` for the smallest ranks (`x <= 65536`, most draws) comes from a
 //!   table filled by the same `powf` calls;
 //! - for `s = 1` (the default), `inv_b^1` is `inv_b`: pow's error is below
 //!   one ulp, so a result that is representable comes back exactly (checked
 //!   on 10^8 values by an ignored test, 10^6 by a regular one). `x^-1` is
 //!   not replaced by `1 / x`: libm's pow is not correctly rounded, and the
-//!   two differ (for `x = 1923`, say).
+//!   two differ (for `x = 1923`, say);
+//! - for `s = 1`, the product `pow(x, -1) * inv_b` is within 2^-51
+//!   (relative) of `inv_b / x`, so a `y` farther than 2^-48 from the
+//!   division is accepted or rejected on it alone; only a `y` inside that
+//!   band (about one draw in 10^14) computes the product. That takes `pow`
+//!   and the table's cache misses off the default path.
 
 use rand::RngExt;
 
@@ -38,6 +43,12 @@ pub struct TenantPicker {
 /// Ranks whose power is tabulated: 512 KiB, most draws (Zipf!).
 const TABULATED: u32 = 1 << 16;
 
+/// Half-width of the band, relative, around `inv_b / x` where the `s = 1`
+/// acceptance test needs the exact product: 2^-48, eight times the bound
+/// 2^-51 on the distance between the two (pow's error below one ulp, 2^-52,
+/// plus one rounding of the product and one of the division, 2^-53 each).
+const MARGIN: f64 = 1.0 / (1u64 << 48) as f64;
+
 impl TenantPicker {
     /// A picker over `tenants` (>= 1) tenants with exponent `s` (>= 0).
     pub fn new(tenants: u32, s: f64) -> Self {
@@ -52,7 +63,13 @@ impl TenantPicker {
             1.0 + n.ln()
         };
         // x <= floor(inv_b + 1) <= n + 1.
-        let top = tenants.max(1).saturating_add(1).min(TABULATED);
+        // For s = 1 the division decides almost every draw (see MARGIN):
+        // no table to build or to miss in cache.
+        let top = if s == 1.0 {
+            1
+        } else {
+            tenants.max(1).saturating_add(1).min(TABULATED)
+        };
         let powers = (0..=top).map(|x| f64::from(x).powf(-s)).collect();
         Self {
             tenants: tenants.max(1),
@@ -91,6 +108,13 @@ impl TenantPicker {
     /// A rank in `1..=tenants` (as a float), by rejection from the hat.
     #[inline]
     fn sample_rank(&self, rng: &mut SimRng) -> f64 {
+        self.sample_rank_with(rng, MARGIN)
+    }
+
+    /// [`Self::sample_rank`] with the band's half-width as a parameter:
+    /// tests widen it to send draws through the exact product.
+    #[inline(always)]
+    fn sample_rank_with(&self, rng: &mut SimRng, band: f64) -> f64 {
         let unit = self.s == 1.0;
         loop {
             let inv_b = self.inv_cdf(rng.random::<f64>());
@@ -98,6 +122,24 @@ impl TenantPicker {
             // below 2^64 (inv_b + 1 is in [1, n + 1]); `floor` is a
             // function call on baseline x86-64.
             let x = ((inv_b + 1.0) as u64) as f64;
+            let y: f64 = rng.random();
+            if unit {
+                // The exact test is `y < fl(pow(x, -1) * inv_b)`, within
+                // 2^-51 (relative) of `inv_b / x`; a `y` outside a band of
+                // 2^-48 around the division decides it without `pow` or the
+                // table (a cache miss for the ranks past a thousand).
+                if x <= 1.0 {
+                    return x; // ratio = 1^-1 = 1 > y
+                }
+                let r = inv_b / x;
+                let margin = r * band;
+                if y < r - margin {
+                    return x;
+                }
+                if y >= r + margin {
+                    continue;
+                }
+            }
             // x >= 1 is a whole number: a table index when small enough.
             let mut ratio = match self.powers.get(x as usize) {
                 Some(&p) => p,
@@ -106,7 +148,6 @@ impl TenantPicker {
             if x > 1.0 {
                 ratio *= if unit { inv_b } else { inv_b.powf(self.s) };
             }
-            let y: f64 = rng.random();
             if y < ratio {
                 return x;
             }
@@ -178,6 +219,29 @@ mod tests {
             for i in 0..200_000 {
                 let want = zipf.sample(&mut b);
                 assert_eq!(picker.sample_rank(&mut a), want, "n={n} s={s} draw {i}");
+            }
+        }
+    }
+
+    /// With the band widened, the `s = 1` draws that the division decides
+    /// and those that take the exact product (about half of them here)
+    /// still give rand_distr's ranks.
+    #[test]
+    fn same_ranks_through_the_exact_product() {
+        use rand_distr::{Distribution, Zipf};
+        for &n in &[10u32, 1_000_000] {
+            let picker = TenantPicker::new(n, 1.0);
+            let zipf = Zipf::new(f64::from(n), 1.0).expect("valid");
+            for band in [1e-3, 0.05, 2.0] {
+                let (mut a, mut b) = (stream(4, &[u64::from(n)]), stream(4, &[u64::from(n)]));
+                for i in 0..100_000 {
+                    let want = zipf.sample(&mut b);
+                    assert_eq!(
+                        picker.sample_rank_with(&mut a, band),
+                        want,
+                        "n={n} draw {i}"
+                    );
+                }
             }
         }
     }
