@@ -11,9 +11,9 @@
 //!   and its identity, never on threads or on other runs.
 
 mod queue;
-mod radix;
 mod rng;
+mod wheel;
 
-pub use queue::{EventQueue, Scheduled};
-pub use radix::{RadixHeap, RadixKey};
+pub use queue::{EventQueue, Scheduled, NO_HINT};
 pub use rng::{derive_seed, stream, SimRng};
+pub use wheel::{prefetch, Wheel, WheelKey};

@@ -12,9 +12,9 @@
 //! `tenants-scale`, the same on the default workload. A radix heap, as the
 //! expiry queue uses, was 5-7% slower than the binary heap here.
 
-use std::cmp::{Ordering, Reverse};
-use std::collections::BinaryHeap;
+use std::cmp::Ordering;
 
+use super::wheel::Wheel;
 use crate::time::Nanos;
 
 /// An event with its firing time and sequence number.
@@ -43,39 +43,29 @@ impl<E> Ord for Scheduled<E> {
     }
 }
 
-/// `(time, sequence, slot)`: the order of events, and where each waits.
-type Key = (Nanos, u64, u32);
+/// `(time, sequence, slot, hint)`: the order of events (time and sequence
+/// are unique together, so slot and hint never decide it), where each
+/// waits, and a number the caller gave with it (a tenant, to prefetch).
+type Key = (Nanos, u64, u32, u32);
 
 /// Width of a wheel bucket: 2^20 ns, about 1 ms.
 const BUCKET_SHIFT: u32 = 20;
 /// Buckets in the wheel: 4096 buckets of 1 ms, a 4.3 s horizon.
-const BUCKETS: usize = 4096;
-const WORDS: usize = BUCKETS / 64;
+const BUCKET_BITS: u32 = 12;
+
+/// The hint of an event pushed without one.
+pub const NO_HINT: u32 = u32::MAX;
 
 /// A priority queue of events in `(time, sequence)` order.
 ///
-/// A timing wheel of 1 ms buckets over the next 4.3 s (relative to the
-/// last event taken), with a binary heap for events beyond it. Keys are
-/// 24 bytes; the events wait in a slab. The earliest key is cached, so
-/// peeking is O(1) and a pop scans one bucket (a few keys) and a bitmap of
-/// occupied buckets, instead of sifting through a heap of thousands of
-/// entries. The order is exact: within a bucket keys are compared whole.
-///
-/// Invariants: every key in the wheel has bucket `time >> BUCKET_SHIFT` in
-/// `[cur, cur + BUCKETS)` (one earlier than `cur`, impossible while events
-/// are never scheduled before the last one taken, is kept in bucket `cur`,
-/// where whole-key comparison still orders it first); every key in
-/// `overflow` is at `cur + BUCKETS` or later; `min`, when set, is the
-/// smallest key.
+/// A timing wheel ([`Wheel`]) of 1 ms buckets over the next 4.3 s, with a
+/// binary heap for events beyond it. Keys are 24 bytes; the events wait in
+/// a slab. The bucket the clock is in is sorted once, so peeking and
+/// popping cost O(1) instead of sifting through a heap of thousands of
+/// entries. The order is exact: keys are compared whole.
 #[derive(Debug)]
 pub struct EventQueue<E> {
-    buckets: Vec<Vec<Key>>,
-    occupied: [u64; WORDS],
-    /// The absolute bucket of the last event taken.
-    cur: u64,
-    overflow: BinaryHeap<Reverse<Key>>,
-    min: Option<Key>,
-    len: usize,
+    wheel: Wheel<Key>,
     slab: Vec<Option<E>>,
     free: Vec<u32>,
     next_seq: u64,
@@ -84,12 +74,7 @@ pub struct EventQueue<E> {
 impl<E> Default for EventQueue<E> {
     fn default() -> Self {
         Self {
-            buckets: (0..BUCKETS).map(|_| Vec::new()).collect(),
-            occupied: [0; WORDS],
-            cur: 0,
-            overflow: BinaryHeap::new(),
-            min: None,
-            len: 0,
+            wheel: Wheel::new(BUCKET_SHIFT, BUCKET_BITS),
             slab: Vec::new(),
             free: Vec::new(),
             next_seq: 0,
@@ -107,6 +92,13 @@ impl<E> EventQueue<E> {
     /// that time.
     #[inline]
     pub fn push(&mut self, time: Nanos, event: E) {
+        self.push_hinted(time, event, NO_HINT);
+    }
+
+    /// [`Self::push`], with a number [`Self::upcoming_hints`] gives back
+    /// while the event is among the next few.
+    #[inline]
+    pub fn push_hinted(&mut self, time: Nanos, event: E, hint: u32) {
         let seq = self.next_seq;
         self.next_seq += 1;
         let slot = match self.free.pop() {
@@ -119,57 +111,7 @@ impl<E> EventQueue<E> {
                 (self.slab.len() - 1) as u32
             }
         };
-        let key = (time, seq, slot);
-        self.insert(key);
-        self.len += 1;
-        if self.min.is_some_and(|m| key < m) {
-            self.min = Some(key);
-        }
-    }
-
-    /// Puts a key in the wheel or, past its horizon, in the overflow heap.
-    #[inline]
-    fn insert(&mut self, key: Key) {
-        let b = (key.0 >> BUCKET_SHIFT).max(self.cur);
-        if b - self.cur >= BUCKETS as u64 {
-            self.overflow.push(Reverse(key));
-            return;
-        }
-        let i = (b % BUCKETS as u64) as usize;
-        self.buckets[i].push(key);
-        self.occupied[i / 64] |= 1 << (i % 64);
-    }
-
-    /// The first occupied bucket at or after `cur`, as an index.
-    #[inline]
-    fn first_bucket(&self) -> Option<usize> {
-        let start = (self.cur % BUCKETS as u64) as usize;
-        let (w0, b0) = (start / 64, start % 64);
-        // The rest of the first word, the words after it, then wrap round.
-        let first = self.occupied[w0] & (!0u64 << b0);
-        if first != 0 {
-            return Some(w0 * 64 + first.trailing_zeros() as usize);
-        }
-        for k in 1..=WORDS {
-            let w = (w0 + k) % WORDS;
-            let mut bits = self.occupied[w];
-            if k == WORDS {
-                bits &= !(!0u64 << b0); // the part of the first word before start
-            }
-            if bits != 0 {
-                return Some(w * 64 + bits.trailing_zeros() as usize);
-            }
-        }
-        None
-    }
-
-    /// The smallest key.
-    #[inline]
-    fn find_min(&self) -> Option<Key> {
-        match self.first_bucket() {
-            Some(i) => self.buckets[i].iter().min().copied(),
-            None => self.overflow.peek().map(|Reverse(k)| *k),
-        }
+        self.wheel.push((time, seq, slot, hint));
     }
 
     /// The firing time of the next event.
@@ -181,10 +123,18 @@ impl<E> EventQueue<E> {
     /// The `(time, sequence)` key of the next event.
     #[inline]
     pub fn peek_key(&mut self) -> Option<(Nanos, u64)> {
-        if self.min.is_none() {
-            self.min = self.find_min();
-        }
-        self.min.map(|(t, s, _)| (t, s))
+        self.wheel.peek().map(|(t, s, _, _)| (t, s))
+    }
+
+    /// Once each time the next events come from a new bucket (about 1 ms
+    /// of them): their hints, with their slab entries fetched into cache.
+    #[inline]
+    pub fn fresh_hints(&mut self) -> impl Iterator<Item = u32> + '_ {
+        let slab = self.slab.as_ptr();
+        self.wheel.fresh().iter().map(move |k| {
+            super::wheel::prefetch(slab.wrapping_add(k.2 as usize));
+            k.3
+        })
     }
 
     /// Takes a sequence number for an event kept outside the heap (the next
@@ -199,34 +149,7 @@ impl<E> EventQueue<E> {
     /// Removes and returns the next event.
     #[inline]
     pub fn pop(&mut self) -> Option<Scheduled<E>> {
-        self.peek_key()?;
-        let key = self.min.take()?;
-        let b = (key.0 >> BUCKET_SHIFT).max(self.cur);
-        if b - self.cur < BUCKETS as u64 {
-            let i = (b % BUCKETS as u64) as usize;
-            let bucket = &mut self.buckets[i];
-            if let Some(at) = bucket.iter().position(|k| *k == key) {
-                bucket.swap_remove(at);
-            }
-            if bucket.is_empty() {
-                self.occupied[i / 64] &= !(1 << (i % 64));
-            }
-        } else {
-            self.overflow.pop();
-        }
-        self.len -= 1;
-        if b > self.cur {
-            self.cur = b;
-            // The horizon moved: bring in what it now covers.
-            while let Some(&Reverse(k)) = self.overflow.peek() {
-                if (k.0 >> BUCKET_SHIFT) - self.cur >= BUCKETS as u64 {
-                    break;
-                }
-                self.overflow.pop();
-                self.insert(k);
-            }
-        }
-        let (time, seq, slot) = key;
+        let (time, seq, slot, _) = self.wheel.pop()?;
         let event = self.slab.get_mut(slot as usize).and_then(Option::take)?;
         self.free.push(slot);
         Some(Scheduled { time, seq, event })
@@ -234,12 +157,12 @@ impl<E> EventQueue<E> {
 
     /// How many events are pending.
     pub fn len(&self) -> usize {
-        self.len
+        self.wheel.len()
     }
 
     /// Whether no event is pending.
     pub fn is_empty(&self) -> bool {
-        self.len == 0
+        self.wheel.is_empty()
     }
 }
 
@@ -274,7 +197,7 @@ mod tests {
             for (op, scale, offset) in ops {
                 if op == 0 {
                     let got = q.pop().map(|s| (s.time, s.seq, s.event));
-                    let want = reference.pop().map(|Reverse((t, s))| (t, s, s));
+                    let want = reference.pop().map(|std::cmp::Reverse((t, s))| (t, s, s));
                     proptest::prop_assert_eq!(got, want);
                     if let Some((t, _, _)) = got {
                         now = t;
@@ -283,13 +206,13 @@ mod tests {
                     // Same instant, within the wheel, or far beyond it.
                     let time = now + offset * [0, 1_000, 10_000_000][scale as usize];
                     q.push(time, seq);
-                    reference.push(Reverse((time, seq)));
+                    reference.push(std::cmp::Reverse((time, seq)));
                     seq += 1;
                 }
                 proptest::prop_assert_eq!(q.len(), reference.len());
-                proptest::prop_assert_eq!(q.peek_key(), reference.peek().map(|Reverse(k)| *k));
+                proptest::prop_assert_eq!(q.peek_key(), reference.peek().map(|std::cmp::Reverse(k)| *k));
             }
-            while let Some(Reverse((t, s))) = reference.pop() {
+            while let Some(std::cmp::Reverse((t, s))) = reference.pop() {
                 let got = q.pop().map(|e| (e.time, e.seq, e.event));
                 proptest::prop_assert_eq!(got, Some((t, s, s)));
             }

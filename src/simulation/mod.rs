@@ -92,18 +92,9 @@ fn mb_to_kib(mb: f64) -> u64 {
 /// Hints the CPU to load `dos[k]` into cache (no effect on results).
 #[inline(always)]
 fn prefetch(dos: &[DoState], k: u32) {
-    #[cfg(target_arch = "x86_64")]
     if let Some(d) = dos.get(k as usize) {
-        // SAFETY: prefetching is a hint; it never faults, even on invalid
-        // addresses, and this one is a valid reference.
-        unsafe {
-            std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
-                (d as *const DoState).cast(),
-            );
-        }
+        crate::engine::prefetch(d);
     }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = (dos, k);
 }
 
 /// Runs one simulation to completion.
@@ -207,7 +198,7 @@ impl<'a, O: Observer> Simulation<'a, O> {
             has_load: variant.architecture != Architecture::Thin,
             dos: fleet_states(tenants as usize),
             queue: EventQueue::new(),
-            expiry: ExpiryQueue::for_tenants(tenants),
+            expiry: ExpiryQueue::new(),
             pool: ComputePool::new(config.compute.clone(), from, to),
             metrics: RunMetrics::new(from, to),
             latencies: LatencyGrid::new(),
@@ -287,6 +278,9 @@ impl<'a, O: Observer> Simulation<'a, O> {
                 }
                 Some((_, false)) => {
                     if let Some(s) = self.queue.pop() {
+                        for next in self.queue.fresh_hints() {
+                            prefetch(&self.dos, next);
+                        }
                         self.on_event(s.time, s.event);
                     }
                 }
@@ -382,7 +376,7 @@ impl<'a, O: Observer> Simulation<'a, O> {
                 self.serve_locally(k, ordinal, arrival, now, Path::Queued);
             } else {
                 let (at, epoch) = (d.started_at, d.epoch);
-                self.queue.push(
+                self.queue.push_hinted(
                     at,
                     Event::AfterStart {
                         tenant: k,
@@ -390,6 +384,7 @@ impl<'a, O: Observer> Simulation<'a, O> {
                         ordinal,
                         arrival,
                     },
+                    k,
                 );
             }
         } else {
@@ -482,7 +477,10 @@ impl<'a, O: Observer> Simulation<'a, O> {
             d.source = load.source;
             match load.outcome {
                 LoadOutcome::Ready => d.set_ready_at(end),
-                LoadOutcome::Failed => self.queue.push(end, Event::LoadFailed { tenant: k, epoch }),
+                LoadOutcome::Failed => {
+                    self.queue
+                        .push_hinted(end, Event::LoadFailed { tenant: k, epoch }, k)
+                }
             }
             if plan.blocking {
                 d.busy_until = end;
@@ -498,13 +496,14 @@ impl<'a, O: Observer> Simulation<'a, O> {
             }
         }
         let started_at = d.started_at;
-        self.queue.push(
+        self.queue.push_hinted(
             started_at,
             Event::StartDone {
                 tenant: k,
                 epoch,
                 arrival,
             },
+            k,
         );
         self.metrics.memory_kib.add(now, self.memory.resident_kib);
         self.metrics.resident.add(now, 1);
@@ -632,6 +631,9 @@ impl<'a, O: Observer> Simulation<'a, O> {
             return;
         };
         if let Some((_, next)) = self.expiry.peek() {
+            prefetch(&self.dos, next);
+        }
+        for next in self.expiry.fresh_tenants() {
             prefetch(&self.dos, next);
         }
         let d = &mut self.dos[k as usize];
