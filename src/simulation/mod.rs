@@ -134,6 +134,15 @@ struct Simulation<'a, O: Observer> {
     arrival_rng: SimRng,
     rng: SimRng,
     next_arrival: Option<(Arrival, u64)>,
+    /// The arrivals after `next_arrival`, drawn early so that their
+    /// tenants' states are in cache by the time they are handled. Their
+    /// sequence numbers are taken when they become `next_arrival`, as if
+    /// drawn then: the order of everything is unchanged.
+    lookahead: VecDeque<Arrival>,
+    /// When the last arrival in `lookahead` (or handled) is due.
+    last_drawn: Nanos,
+    /// No more arrivals: the source ended or one fell past the run's end.
+    source_done: bool,
     memory: MemoryModel,
     warmup: Nanos,
     duration: Nanos,
@@ -171,6 +180,9 @@ struct Waiting {
 /// kept at 0 so that published single-point results stay as they were).
 const STREAM_FAMILY: u64 = 0;
 
+/// Arrivals drawn ahead of the one being handled (see `lookahead`).
+const LOOKAHEAD: usize = 8;
+
 /// `StartDone`'s `arrival` when no request started the DO (a prewarm).
 const NO_REQUEST: Nanos = Nanos::MAX;
 
@@ -206,6 +218,9 @@ impl<'a, O: Observer> Simulation<'a, O> {
             arrival_rng: stream(id.seed, &[STREAM_FAMILY, id.replication, 0]),
             rng: stream(id.seed, &[STREAM_FAMILY, id.replication, 1]),
             next_arrival: None,
+            lookahead: VecDeque::with_capacity(LOOKAHEAD),
+            last_drawn: 0,
+            source_done: false,
             memory: MemoryModel {
                 resident_kib: mb_to_kib(mem.do_base_mb + bundle),
                 runtime_kib: mb_to_kib(mem.runtime_mb),
@@ -227,7 +242,7 @@ impl<'a, O: Observer> Simulation<'a, O> {
             failed: 0,
             clock: 0,
         };
-        sim.next_arrival = sim.draw_arrival(0);
+        sim.next_arrival = sim.draw_arrival();
         if sim.policy.top_k.is_some() {
             let first = config.policies.prewarm.interval;
             if first < sim.duration {
@@ -237,13 +252,29 @@ impl<'a, O: Observer> Simulation<'a, O> {
         sim
     }
 
-    fn draw_arrival(&mut self, now: Nanos) -> Option<(Arrival, u64)> {
-        let a = self.arrivals.next(now, &mut self.arrival_rng)?;
-        // The tenant's state is touched when this arrival is handled, after
-        // any events before it: start fetching it into cache now (a
-        // million tenants' state does not fit in cache).
-        prefetch(&self.dos, a.tenant);
-        (a.time < self.duration).then(|| (a, self.queue.reserve_seq()))
+    /// The next arrival, with its sequence number, or `None` past the end
+    /// of the run. Keeps `LOOKAHEAD` arrivals drawn ahead, stopping at the
+    /// first one past the end (a trace is not read further than before).
+    fn draw_arrival(&mut self) -> Option<(Arrival, u64)> {
+        while self.lookahead.len() < LOOKAHEAD && !self.source_done {
+            match self.arrivals.next(self.last_drawn, &mut self.arrival_rng) {
+                Some(a) => {
+                    // A million tenants' states do not fit in cache: start
+                    // fetching this one now.
+                    prefetch(&self.dos, a.tenant);
+                    self.last_drawn = a.time;
+                    self.source_done = a.time >= self.duration;
+                    self.lookahead.push_back(a);
+                }
+                None => self.source_done = true,
+            }
+        }
+        let a = self.lookahead.pop_front()?;
+        if a.time >= self.duration {
+            self.lookahead.clear();
+            return None;
+        }
+        Some((a, self.queue.reserve_seq()))
     }
 
     fn run(&mut self) {
@@ -272,7 +303,7 @@ impl<'a, O: Observer> Simulation<'a, O> {
                 None => break,
                 Some((_, true)) => {
                     if let Some((a, _)) = self.next_arrival {
-                        self.next_arrival = self.draw_arrival(a.time);
+                        self.next_arrival = self.draw_arrival();
                         self.on_arrival(a);
                     }
                 }
