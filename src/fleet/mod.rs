@@ -6,11 +6,11 @@ mod compute_worker;
 mod durable_object;
 mod expiry;
 mod hosts;
+mod states;
 
 pub use cache::{Fetch, FetchSource, WasmCaches};
 pub use compute_worker::{ComputePool, Dispatched};
-pub use durable_object::{
-    fleet_states, recycle_states, zeroed_states, DoState, LoadState, Status, NEVER, NO_TIMER,
-};
+pub use durable_object::{DoState, LoadState, Status, NEVER, NO_TIMER};
 pub use expiry::ExpiryQueue;
 pub use hosts::{HostFleet, PendingRequest, Victim};
+pub use states::{fleet_states, recycle_states, zeroed_states, States, HUGE_PAGES_UP_TO_TENANTS};

@@ -28,7 +28,7 @@ use std::collections::VecDeque;
 
 use crate::fleet::{
     fleet_states, recycle_states, ComputePool, Dispatched, DoState, ExpiryQueue, HostFleet,
-    LoadState, Status, NEVER, NO_TIMER,
+    LoadState, States, Status, NEVER, NO_TIMER,
 };
 use crate::metrics::{Cost, LatencyGrid, OrdinalBucket, Path, RunMetrics};
 use crate::policy::prewarm::Decision;
@@ -123,7 +123,7 @@ struct Simulation<'a, O: Observer> {
     blocking: bool,
     /// The architecture loads a runtime (all but thin).
     has_load: bool,
-    dos: Vec<DoState>,
+    dos: States,
     queue: EventQueue<Event>,
     expiry: ExpiryQueue,
     pool: ComputePool,
