@@ -129,6 +129,17 @@ impl<K: WheelKey> Wheel<K> {
             }
             _ => bucket.push(key),
         }
+        // The next pushes go to this bucket or the next: fetch the line
+        // after this key, and the next bucket's header (memory last used
+        // one turn of the wheel ago).
+        prefetch(
+            bucket
+                .as_ptr()
+                .wrapping_add(bucket.len())
+                .cast::<u8>()
+                .wrapping_add(64),
+        );
+        prefetch(self.buckets.as_ptr().wrapping_add(self.index(b + 1)));
         self.occupied[i / 64] |= 1 << (i % 64);
     }
 
@@ -172,6 +183,11 @@ impl<K: WheelKey> Wheel<K> {
         self.buckets[i].sort_unstable_by(|a, b| b.cmp(a));
         self.sorted = Some(b);
         self.fresh = true;
+        // The headers of the buckets after the next (the next one's was
+        // fetched here one turn earlier).
+        for ahead in 2..=4 {
+            prefetch(self.buckets.as_ptr().wrapping_add(self.index(b + ahead)));
+        }
         let next = self.index(b + 1);
         if let Some(n) = self.occupied_from(next) {
             let keys = &self.buckets[n];

@@ -138,7 +138,7 @@ struct Simulation<'a, O: Observer> {
     /// tenants' states are in cache by the time they are handled. Their
     /// sequence numbers are taken when they become `next_arrival`, as if
     /// drawn then: the order of everything is unchanged.
-    lookahead: VecDeque<Arrival>,
+    lookahead: Lookahead,
     /// When the last arrival in `lookahead` (or handled) is due.
     last_drawn: Nanos,
     /// No more arrivals: the source ended or one fell past the run's end.
@@ -183,6 +183,42 @@ const STREAM_FAMILY: u64 = 0;
 /// Arrivals drawn ahead of the one being handled (see `lookahead`).
 const LOOKAHEAD: usize = 8;
 
+/// A FIFO of at most `LOOKAHEAD` arrivals, in place.
+#[derive(Debug, Default)]
+struct Lookahead {
+    ring: [Arrival; LOOKAHEAD],
+    head: usize,
+    len: usize,
+}
+
+impl Lookahead {
+    #[inline(always)]
+    fn is_full(&self) -> bool {
+        self.len == LOOKAHEAD
+    }
+
+    #[inline(always)]
+    fn push_back(&mut self, a: Arrival) {
+        self.ring[(self.head + self.len) % LOOKAHEAD] = a;
+        self.len += 1;
+    }
+
+    #[inline(always)]
+    fn pop_front(&mut self) -> Option<Arrival> {
+        if self.len == 0 {
+            return None;
+        }
+        let a = self.ring[self.head];
+        self.head = (self.head + 1) % LOOKAHEAD;
+        self.len -= 1;
+        Some(a)
+    }
+
+    fn clear(&mut self) {
+        self.len = 0;
+    }
+}
+
 /// `StartDone`'s `arrival` when no request started the DO (a prewarm).
 const NO_REQUEST: Nanos = Nanos::MAX;
 
@@ -218,7 +254,7 @@ impl<'a, O: Observer> Simulation<'a, O> {
             arrival_rng: stream(id.seed, &[STREAM_FAMILY, id.replication, 0]),
             rng: stream(id.seed, &[STREAM_FAMILY, id.replication, 1]),
             next_arrival: None,
-            lookahead: VecDeque::with_capacity(LOOKAHEAD),
+            lookahead: Lookahead::default(),
             last_drawn: 0,
             source_done: false,
             memory: MemoryModel {
@@ -256,7 +292,7 @@ impl<'a, O: Observer> Simulation<'a, O> {
     /// of the run. Keeps `LOOKAHEAD` arrivals drawn ahead, stopping at the
     /// first one past the end (a trace is not read further than before).
     fn draw_arrival(&mut self) -> Option<(Arrival, u64)> {
-        while self.lookahead.len() < LOOKAHEAD && !self.source_done {
+        while !self.lookahead.is_full() && !self.source_done {
             match self.arrivals.next(self.last_drawn, &mut self.arrival_rng) {
                 Some(a) => {
                     // A million tenants' states do not fit in cache: start

@@ -28,7 +28,7 @@ use crate::engine::SimRng;
 use crate::time::Nanos;
 
 /// One request: when it reaches its DO, and which tenant it is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Arrival {
     pub time: Nanos,
     pub tenant: u32,

@@ -119,9 +119,10 @@ impl TenantPicker {
         loop {
             let inv_b = self.inv_cdf(rng.random::<f64>());
             // floor(inv_b + 1) by truncation, exact for positive values
-            // below 2^64 (inv_b + 1 is in [1, n + 1]); `floor` is a
-            // function call on baseline x86-64.
-            let x = ((inv_b + 1.0) as u64) as f64;
+            // below 2^63 (inv_b + 1 is in [1, n + 1]); `floor` is a
+            // function call on baseline x86-64, and i64's conversions are
+            // single instructions where u64's are sequences.
+            let x = ((inv_b + 1.0) as i64) as f64;
             let y: f64 = rng.random();
             if unit {
                 // The exact test is `y < fl(pow(x, -1) * inv_b)`, within
