@@ -6,11 +6,11 @@
 //! once the queue has grown to its working size.
 //!
 //! Events are those in flight (starts, compute responses): thousands, all
-//! within seconds. A timing wheel of 1 ms buckets holds them (see
-//! [`EventQueue`]); measured against a binary heap of the same keys, +7% on
-//! the hot-path bench (1M tenants, 20k requests/s), 32% less time for
-//! `tenants-scale`, the same on the default workload. A radix heap, as the
-//! expiry queue uses, was 5-7% slower than the binary heap here.
+//! within seconds. A timing wheel of 1 ms buckets holds them ([`Wheel`]);
+//! measured against a binary heap of the same keys, +7% on the hot-path
+//! bench (1M tenants, 20k requests/s), 32% less time for `tenants-scale`,
+//! the same on the default workload. A radix heap was 5-7% slower than the
+//! binary heap here.
 
 use std::cmp::Ordering;
 
@@ -95,7 +95,7 @@ impl<E> EventQueue<E> {
         self.push_hinted(time, event, NO_HINT);
     }
 
-    /// [`Self::push`], with a number [`Self::upcoming_hints`] gives back
+    /// [`Self::push`], with a number [`Self::fresh_hints`] gives back
     /// while the event is among the next few.
     #[inline]
     pub fn push_hinted(&mut self, time: Nanos, event: E, hint: u32) {

@@ -156,7 +156,7 @@ impl<K: WheelKey> Wheel<K> {
             at = Some(found(w0, first));
         } else {
             for k in 1..=words {
-                let w = (w0 + k) % words;
+                let w = (w0 + k) & (words - 1);
                 let mut bits = self.occupied[w];
                 if k == words {
                     bits &= !(!0u64 << b0); // the part of the first word before start
@@ -168,14 +168,17 @@ impl<K: WheelKey> Wheel<K> {
             }
         }
         at.map(|i| {
-            let ahead = (i + self.buckets.len() - start) % self.buckets.len();
+            // The bucket count is a power of two: a mask, not a division.
+            let ahead = (i + self.buckets.len() - start) & (self.buckets.len() - 1);
             self.cur + ahead as u64
         })
     }
 
     /// Sorts the first occupied bucket of the wheel, if any, and returns it.
-    /// The keys were written long ago (an idle timeout, a load): the next
-    /// bucket's are fetched into cache while this one is worked through.
+    /// Sorts the first occupied bucket of the wheel, if any, and returns
+    /// it. The buckets were written long ago (an idle timeout, a load
+    /// ago): the headers of the next few are fetched into cache meanwhile
+    /// (a hint only; reading one to fetch its keys would wait for it).
     #[cold]
     fn sort_first(&mut self) -> Option<u64> {
         let b = self.first_occupied()?;
@@ -183,35 +186,10 @@ impl<K: WheelKey> Wheel<K> {
         self.buckets[i].sort_unstable_by(|a, b| b.cmp(a));
         self.sorted = Some(b);
         self.fresh = true;
-        // The headers of the buckets after the next (the next one's was
-        // fetched here one turn earlier).
-        for ahead in 2..=4 {
+        for ahead in 1..=4 {
             prefetch(self.buckets.as_ptr().wrapping_add(self.index(b + ahead)));
         }
-        let next = self.index(b + 1);
-        if let Some(n) = self.occupied_from(next) {
-            let keys = &self.buckets[n];
-            let lines = (std::mem::size_of_val(keys.as_slice()) / 64 + 1).min(16);
-            let base = keys.as_ptr().cast::<u8>();
-            for l in 0..lines {
-                prefetch(base.wrapping_add(l * 64));
-            }
-        }
         Some(b)
-    }
-
-    /// The first occupied bucket index in `from..` up to the end of the
-    /// bitmap word after `from`'s (a short look, for prefetching).
-    #[inline]
-    fn occupied_from(&self, from: usize) -> Option<usize> {
-        let (w, b) = (from / 64, from % 64);
-        let bits = self.occupied[w] & (!0u64 << b);
-        if bits != 0 {
-            return Some(w * 64 + bits.trailing_zeros() as usize);
-        }
-        let w = (w + 1) % self.occupied.len();
-        let bits = self.occupied[w];
-        (bits != 0).then(|| w * 64 + bits.trailing_zeros() as usize)
     }
 
     /// The keys of the bucket of the smallest keys, once after each time a

@@ -246,7 +246,7 @@ impl<'a, O: Observer> Simulation<'a, O> {
             has_load: variant.architecture != Architecture::Thin,
             dos: fleet_states(tenants as usize),
             queue: EventQueue::new(),
-            expiry: ExpiryQueue::new(),
+            expiry: ExpiryQueue::for_tenants(tenants),
             pool: ComputePool::new(config.compute.clone(), from, to),
             metrics: RunMetrics::new(from, to),
             latencies: LatencyGrid::new(),
