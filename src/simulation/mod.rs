@@ -183,18 +183,24 @@ const STREAM_FAMILY: u64 = 0;
 /// Arrivals drawn ahead of the one being handled (see `lookahead`).
 const LOOKAHEAD: usize = 8;
 
+/// Fleets from this size draw arrivals ahead; smaller ones' states stay in
+/// cache, and drawing ahead only costs.
+const LOOKAHEAD_FROM_TENANTS: u32 = 100_000;
+
 /// A FIFO of at most `LOOKAHEAD` arrivals, in place.
 #[derive(Debug, Default)]
 struct Lookahead {
     ring: [Arrival; LOOKAHEAD],
     head: usize,
     len: usize,
+    /// How many to keep: 1 for fleets whose states fit in cache.
+    depth: usize,
 }
 
 impl Lookahead {
     #[inline(always)]
     fn is_full(&self) -> bool {
-        self.len == LOOKAHEAD
+        self.len >= self.depth
     }
 
     #[inline(always)]
@@ -254,7 +260,14 @@ impl<'a, O: Observer> Simulation<'a, O> {
             arrival_rng: stream(id.seed, &[STREAM_FAMILY, id.replication, 0]),
             rng: stream(id.seed, &[STREAM_FAMILY, id.replication, 1]),
             next_arrival: None,
-            lookahead: Lookahead::default(),
+            lookahead: Lookahead {
+                depth: if tenants >= LOOKAHEAD_FROM_TENANTS {
+                    LOOKAHEAD
+                } else {
+                    1
+                },
+                ..Lookahead::default()
+            },
             last_drawn: 0,
             source_done: false,
             memory: MemoryModel {
