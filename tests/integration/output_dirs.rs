@@ -32,6 +32,16 @@ tenants = 300
     path
 }
 
+/// `dofleet merge SHARD... --out OUT`, run.
+pub fn merge(shards: &[std::path::PathBuf], out: &Path) -> assert_cmd::assert::Assert {
+    dofleet()
+        .arg("merge")
+        .args(shards)
+        .arg("--out")
+        .arg(out)
+        .assert()
+}
+
 /// `dofleet run EXPERIMENT --out DIR`, ready for more arguments.
 pub fn run_into(experiment: &Path, out: &Path) -> Command {
     let mut cmd = dofleet();
@@ -166,13 +176,7 @@ fn shards_merge_into_exactly_the_unsharded_files() {
         shards.push(dir);
     }
     let merged = tmp.path().join("merged");
-    dofleet()
-        .arg("merge")
-        .args(&shards)
-        .arg("--out")
-        .arg(&merged)
-        .assert()
-        .success();
+    merge(&shards, &merged).success();
     assert_same_aggregates(&whole, &merged);
 }
 
@@ -185,12 +189,7 @@ fn merge_refuses_an_incomplete_set_of_shards() {
         .args(["--shard", "1/3"])
         .assert()
         .success();
-    dofleet()
-        .arg("merge")
-        .arg(&dir)
-        .arg("--out")
-        .arg(tmp.path().join("merged"))
-        .assert()
+    merge(&[dir], &tmp.path().join("merged"))
         .failure()
         .stderr(predicate::str::contains("incomplete"));
 }
@@ -208,13 +207,7 @@ fn merge_refuses_shards_of_different_experiments() {
         .args(["--shard", "2/2", "--set", "seed=99"])
         .assert()
         .success();
-    dofleet()
-        .arg("merge")
-        .arg(&a)
-        .arg(&b)
-        .arg("--out")
-        .arg(tmp.path().join("merged"))
-        .assert()
+    merge(&[a, b], &tmp.path().join("merged"))
         .failure()
         .stderr(predicate::str::contains("different experiment"));
 }

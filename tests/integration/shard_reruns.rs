@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use predicates::prelude::*;
 
-use super::output_dirs::{assert_same_aggregates, dofleet, experiment, run_into};
+use super::output_dirs::{assert_same_aggregates, experiment, merge, run_into};
 
 /// Runs shards 1..=3 of 3 into `tmp/shard-K`, with extra arguments for
 /// shard `odd` (if any).
@@ -23,15 +23,6 @@ fn three_shards(exp: &Path, tmp: &Path, odd: Option<(usize, &[&str])>) -> Vec<Pa
             dir
         })
         .collect()
-}
-
-fn merge(shards: &[PathBuf], out: &Path) -> assert_cmd::assert::Assert {
-    dofleet()
-        .arg("merge")
-        .args(shards)
-        .arg("--out")
-        .arg(out)
-        .assert()
 }
 
 fn run_whole(exp: &Path, tmp: &Path) -> PathBuf {

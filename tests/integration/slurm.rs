@@ -6,11 +6,9 @@
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
-use predicates::prelude::*;
 
-fn dofleet() -> Command {
-    Command::cargo_bin("dofleet").unwrap()
-}
+use super::output_dirs::dofleet;
+use predicates::prelude::*;
 
 /// A small sweep: 2 points x 5 architectures x 1 replication = 10 runs.
 fn experiment(dir: &Path) -> PathBuf {

@@ -539,7 +539,11 @@ proptest! {
         let dir = tempdir();
         let path = write(dir.path(), "p.csv", &lines.join("\n"));
         let spread = if spread { TraceSpread::Poisson } else { TraceSpread::Uniform };
+        // Fitting reads every request: only traces of a few (a count of
+        // 2^64 - 1 in one minute is valid text, and would take forever).
+        let mut small = true;
         if let Ok(index) = trace_index(&path, TraceTenant::App) {
+            small = index.requests() <= 100_000;
             let mut replay = TraceReplay::new(index, spread);
             let mut rng = stream(1, &[]);
             let mut now = 0;
@@ -553,7 +557,9 @@ proptest! {
                 }
             }
         }
-        let _ = fit_trace(&path, TraceTenant::Function, spread, 1);
+        if small {
+            let _ = fit_trace(&path, TraceTenant::Function, spread, 1);
+        }
     }
 }
 
