@@ -14,6 +14,6 @@ mod queue;
 mod rng;
 mod wheel;
 
-pub use queue::{EventQueue, Scheduled, NO_HINT};
+pub use queue::{EventQueue, Scheduled};
 pub use rng::{derive_seed, stream, SimRng};
 pub use wheel::{prefetch, Wheel, WheelKey};

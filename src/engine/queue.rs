@@ -12,8 +12,6 @@
 //! the same on the default workload. A radix heap was 5-7% slower than the
 //! binary heap here.
 
-use std::cmp::Ordering;
-
 use super::wheel::Wheel;
 use crate::time::Nanos;
 
@@ -23,24 +21,6 @@ pub struct Scheduled<E> {
     pub time: Nanos,
     pub seq: u64,
     pub event: E,
-}
-
-impl<E> PartialEq for Scheduled<E> {
-    fn eq(&self, other: &Self) -> bool {
-        self.time == other.time && self.seq == other.seq
-    }
-}
-impl<E> Eq for Scheduled<E> {}
-impl<E> PartialOrd for Scheduled<E> {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl<E> Ord for Scheduled<E> {
-    fn cmp(&self, other: &Self) -> Ordering {
-        // Reversed: BinaryHeap is a max-heap and we want the earliest first.
-        (other.time, other.seq).cmp(&(self.time, self.seq))
-    }
 }
 
 /// `(time, sequence, slot, hint)`: the order of events (time and sequence
@@ -54,7 +34,7 @@ const BUCKET_SHIFT: u32 = 20;
 const BUCKET_BITS: u32 = 12;
 
 /// The hint of an event pushed without one.
-pub const NO_HINT: u32 = u32::MAX;
+const NO_HINT: u32 = u32::MAX;
 
 /// A priority queue of events in `(time, sequence)` order.
 ///
