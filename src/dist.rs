@@ -109,9 +109,21 @@ impl Dist {
         Ok(Dist::Empirical(samples.into()))
     }
 
-    /// Draws one duration.
-    #[inline]
+    /// Draws one duration. The kinds of the default model (constant,
+    /// uniform) are inlined into the simulator's loop; the others are a
+    /// call.
+    #[inline(always)]
     pub fn sample(&self, rng: &mut SimRng) -> Nanos {
+        match *self {
+            Dist::Constant(v) => v,
+            Dist::Uniform { min, max } => rng.random_range(min..=max),
+            _ => self.sample_other(rng),
+        }
+    }
+
+    /// [`Self::sample`] for the kinds other than constant and uniform.
+    #[inline(never)]
+    fn sample_other(&self, rng: &mut SimRng) -> Nanos {
         match *self {
             Dist::Constant(v) => v,
             Dist::Uniform { min, max } => rng.random_range(min..=max),
