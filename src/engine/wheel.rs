@@ -174,11 +174,12 @@ impl<K: WheelKey> Wheel<K> {
         })
     }
 
-    /// Sorts the first occupied bucket of the wheel, if any, and returns it.
     /// Sorts the first occupied bucket of the wheel, if any, and returns
     /// it. The buckets were written long ago (an idle timeout, a load
-    /// ago): the headers of the next few are fetched into cache meanwhile
-    /// (a hint only; reading one to fetch its keys would wait for it).
+    /// ago), so this fetches into cache, meanwhile, the headers of the next
+    /// four buckets and the keys of the one after this, if occupied: its
+    /// header was fetched at an earlier turn, so reading it does not wait
+    /// (where buckets are sparse, further ones are left alone).
     #[cold]
     fn sort_first(&mut self) -> Option<u64> {
         let b = self.first_occupied()?;
@@ -188,6 +189,15 @@ impl<K: WheelKey> Wheel<K> {
         self.fresh = true;
         for ahead in 1..=4 {
             prefetch(self.buckets.as_ptr().wrapping_add(self.index(b + ahead)));
+        }
+        let n = self.index(b + 1);
+        if self.occupied[n / 64] & (1 << (n % 64)) != 0 {
+            let keys = &self.buckets[n];
+            let lines = (std::mem::size_of_val(keys.as_slice()) / 64 + 1).min(8);
+            let base = keys.as_ptr().cast::<u8>();
+            for l in 0..lines {
+                prefetch(base.wrapping_add(l * 64));
+            }
         }
         Some(b)
     }

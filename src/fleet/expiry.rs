@@ -10,7 +10,7 @@
 //! Entries are ordered by `(deadline, tenant)`, in one of two structures
 //! that give the same order: a binary heap for small fleets, whose few
 //! resident DOs keep it in cache, and, from [`WHEEL_FROM_TENANTS`], a timing
-//! wheel of 1 ms buckets over 17 s ([`Wheel`]; longer idle timeouts wait in
+//! wheel of 4 ms buckets over 17 s ([`Wheel`]; longer idle timeouts wait in
 //! its overflow heap; deadlines are set at or after the clock, which never
 //! goes back). Measured: at 10^6 tenants (hot-path bench) the wheel takes 8%
 //! fewer instructions than the radix heap it replaced, which had beaten the
@@ -27,10 +27,12 @@ use crate::time::Nanos;
 /// Fleets of at least this many tenants get the wheel.
 pub const WHEEL_FROM_TENANTS: u32 = 100_000;
 
-/// Expiry wheel buckets: 2^20 ns (1 ms) each, 2^14 of them: a 17 s horizon,
-/// past the 10 s platform idle timeout.
-const WHEEL_SHIFT: u32 = 20;
-const WHEEL_BITS: u32 = 14;
+/// Expiry wheel buckets: 2^22 ns (4 ms) each, 2^12 of them: a 17 s horizon,
+/// past the 10 s platform idle timeout. Fuller buckets than 1 ms ones (each
+/// a separate allocation, cold when the wheel comes back to it): 5% faster
+/// on the hot-path bench; 8 ms buckets are no faster.
+const WHEEL_SHIFT: u32 = 22;
+const WHEEL_BITS: u32 = 12;
 
 /// A min-queue of `(deadline, tenant)`; ties fire in tenant order.
 #[derive(Debug)]
