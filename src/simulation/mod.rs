@@ -304,7 +304,24 @@ impl<'a, O: Observer> Simulation<'a, O> {
     /// The next arrival, with its sequence number, or `None` past the end
     /// of the run. Keeps `LOOKAHEAD` arrivals drawn ahead, stopping at the
     /// first one past the end (a trace is not read further than before).
+    #[inline(always)]
     fn draw_arrival(&mut self) -> Option<(Arrival, u64)> {
+        if !self.lookahead.is_full() && !self.source_done {
+            self.refill_lookahead();
+        }
+        let a = self.lookahead.pop_front()?;
+        if a.time >= self.duration {
+            self.lookahead.clear();
+            return None;
+        }
+        Some((a, self.queue.reserve_seq()))
+    }
+
+    /// Draws arrivals until the lookahead is full or the source is done.
+    /// Apart from [`Self::draw_arrival`], which is inlined: its result then
+    /// stays in registers.
+    #[inline(never)]
+    fn refill_lookahead(&mut self) {
         while !self.lookahead.is_full() && !self.source_done {
             match self.arrivals.next(self.last_drawn, &mut self.arrival_rng) {
                 Some(a) => {
@@ -318,12 +335,6 @@ impl<'a, O: Observer> Simulation<'a, O> {
                 None => self.source_done = true,
             }
         }
-        let a = self.lookahead.pop_front()?;
-        if a.time >= self.duration {
-            self.lookahead.clear();
-            return None;
-        }
-        Some((a, self.queue.reserve_seq()))
     }
 
     fn run(&mut self) {
