@@ -181,7 +181,7 @@ struct Waiting {
 const STREAM_FAMILY: u64 = 0;
 
 /// Arrivals drawn ahead of the one being handled (see `lookahead`).
-const LOOKAHEAD: usize = 8;
+const LOOKAHEAD: usize = 12;
 
 /// Fleets from this size draw arrivals ahead; smaller ones' states stay in
 /// cache, and drawing ahead only costs.
@@ -201,6 +201,13 @@ impl Lookahead {
     #[inline(always)]
     fn is_full(&self) -> bool {
         self.len >= self.depth
+    }
+
+    /// At most half full: time to top it up (in batches, so the call and
+    /// the sampler's setup are paid once for several arrivals).
+    #[inline(always)]
+    fn is_low(&self) -> bool {
+        2 * self.len <= self.depth
     }
 
     #[inline(always)]
@@ -306,7 +313,7 @@ impl<'a, O: Observer> Simulation<'a, O> {
     /// first one past the end (a trace is not read further than before).
     #[inline(always)]
     fn draw_arrival(&mut self) -> Option<(Arrival, u64)> {
-        if !self.lookahead.is_full() && !self.source_done {
+        if self.lookahead.is_low() && !self.source_done {
             self.refill_lookahead();
         }
         let a = self.lookahead.pop_front()?;
