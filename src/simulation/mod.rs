@@ -258,7 +258,7 @@ impl<'a, O: Observer> Simulation<'a, O> {
             blocking: !delegates_before_ready(variant.architecture),
             has_load: variant.architecture != Architecture::Thin,
             dos: fleet_states(tenants as usize),
-            queue: EventQueue::new(),
+            queue: EventQueue::for_tenants(tenants),
             expiry: ExpiryQueue::for_tenants(tenants),
             pool: ComputePool::new(config.compute.clone(), from, to),
             metrics: RunMetrics::new(from, to),
