@@ -13,8 +13,16 @@
 //! handled lazily at the next pool operation, in exact time order: no timers.
 //! At equal times requests come before expiries (the ordering contract in
 //! lib.rs): an instance expiring at `now` still serves.
+//!
+//! Without a limit on instances no request ever waits, so nothing but the
+//! pool itself sees a release: the caller may then hand releases to the
+//! pool ([`ComputePool::release_later`]) instead of scheduling an event for
+//! each, and the pool applies them, in the `(time, sequence)` order the
+//! events would have had, before its next dispatch ([`ComputePool::settle`]).
+//! Half the events of a hybrid run were releases.
 
-use std::collections::VecDeque;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, VecDeque};
 
 use crate::config::Compute;
 use crate::engine::SimRng;
@@ -59,6 +67,9 @@ pub struct ComputePool {
     pub instances: TimeWeighted,
     /// Instances started.
     pub cold_starts: u64,
+    /// Releases not applied yet: `(time, sequence, instance)`, earliest
+    /// first (see the module docs).
+    pending: BinaryHeap<Reverse<(Nanos, u64, u32)>>,
 }
 
 impl ComputePool {
@@ -74,6 +85,38 @@ impl ComputePool {
             busy_slots: 0,
             instances: TimeWeighted::new(window_from, window_to),
             cold_starts: 0,
+            pending: BinaryHeap::new(),
+        }
+    }
+
+    /// Whether requests may have to wait for a slot (the pool has a
+    /// maximum size). If not, releases may be left to the pool
+    /// ([`Self::release_later`]).
+    pub fn may_saturate(&self) -> bool {
+        self.config.max_instances > 0
+    }
+
+    /// A request on `instance` finishes at `at`; `seq` is the sequence
+    /// number its release event would have had. Applied by [`Self::settle`].
+    /// Only for pools that never saturate ([`Self::may_saturate`]): a
+    /// waiting request would need the slot at once.
+    #[inline]
+    pub fn release_later(&mut self, at: Nanos, seq: u64, instance: u32) {
+        debug_assert!(!self.may_saturate());
+        self.pending.push(Reverse((at, seq, instance)));
+    }
+
+    /// Applies, in order, the releases left to the pool that come before
+    /// `(time, seq)`: the step being handled. Call it before each dispatch
+    /// and, with `(Nanos::MAX, u64::MAX)`, at the end of a run.
+    #[inline]
+    pub fn settle(&mut self, time: Nanos, seq: u64) {
+        while let Some(&Reverse((at, s, instance))) = self.pending.peek() {
+            if (at, s) >= (time, seq) {
+                break;
+            }
+            self.pending.pop();
+            self.release(instance, at, false);
         }
     }
 
@@ -294,5 +337,28 @@ mod tests {
         assert_eq!(p.release(0, 111, true), Some(0));
         assert_eq!(finish(p.run_on(0, 111, false, &mut rng)), (0, 122, false));
         assert_eq!(p.count(), 1);
+    }
+
+    #[test]
+    fn releases_left_to_the_pool_apply_in_order_before_the_step() {
+        let mut p = pool(1_000, 1, 0);
+        let mut rng = stream(0, &[]);
+        assert_eq!(finish(p.dispatch(0, &mut rng)).0, 0);
+        assert_eq!(finish(p.dispatch(0, &mut rng)).0, 1);
+        // Both finish at 111; instance 1's release event came first.
+        p.release_later(111, 7, 0);
+        p.release_later(111, 5, 1);
+        p.settle(111, 5);
+        assert_eq!(p.busy(), 2, "nothing before (111, 5)");
+        p.settle(111, 6);
+        assert_eq!(p.busy(), 1, "instance 1 released");
+        p.settle(111, 8);
+        assert_eq!(p.busy(), 0);
+        // The last released (instance 0) is reused first (LIFO).
+        assert_eq!(finish(p.dispatch(111, &mut rng)), (0, 122, false));
+        // All of them at the end of a run.
+        p.release_later(122, 9, 0);
+        p.settle(Nanos::MAX, u64::MAX);
+        assert_eq!(p.busy(), 0);
     }
 }

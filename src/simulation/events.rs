@@ -29,7 +29,9 @@ pub enum Event {
         ordinal: u32,
         arrival: Nanos,
     },
-    /// A compute-worker instance finished a request.
+    /// A compute-worker instance finished a request. Only for pools with a
+    /// maximum size, where a request may wait for the slot: an unlimited
+    /// pool applies its releases itself (`ComputePool::release_later`).
     Release { instance: u32 },
     /// Prewarming by top-K: the periodic job runs.
     PrewarmTick,

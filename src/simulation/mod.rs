@@ -157,6 +157,9 @@ struct Simulation<'a, O: Observer> {
     failed: u64,
     /// The time of the step being handled.
     clock: Nanos,
+    /// The sequence number of the step being handled; `u64::MAX` for an
+    /// eviction, which comes after every arrival and event at its time.
+    step_seq: u64,
 }
 
 /// Why a DO was evicted.
@@ -297,6 +300,7 @@ impl<'a, O: Observer> Simulation<'a, O> {
                 .then(|| HostFleet::new(config.hosts.count, mb_to_kib(config.hosts.memory_mb))),
             failed: 0,
             clock: 0,
+            step_seq: 0,
         };
         sim.next_arrival = sim.draw_arrival();
         if sim.policy.top_k.is_some() {
@@ -359,6 +363,7 @@ impl<'a, O: Observer> Simulation<'a, O> {
             if let Some(deadline) = self.expiry.peek_time() {
                 if next.is_none_or(|(t, _)| deadline < t) {
                     self.clock = deadline;
+                    self.step_seq = u64::MAX;
                     self.fire_expiry();
                     continue;
                 }
@@ -369,7 +374,8 @@ impl<'a, O: Observer> Simulation<'a, O> {
             match next {
                 None => break,
                 Some((_, true)) => {
-                    if let Some((a, _)) = self.next_arrival {
+                    if let Some((a, seq)) = self.next_arrival {
+                        self.step_seq = seq;
                         self.next_arrival = self.draw_arrival();
                         self.on_arrival(a);
                     }
@@ -379,6 +385,7 @@ impl<'a, O: Observer> Simulation<'a, O> {
                         for next in self.queue.fresh_hints() {
                             prefetch(&self.dos, next);
                         }
+                        self.step_seq = s.seq;
                         self.on_event(s.time, s.event);
                     }
                 }
@@ -387,6 +394,7 @@ impl<'a, O: Observer> Simulation<'a, O> {
     }
 
     fn finish(mut self) -> RunOutcome {
+        self.pool.settle(Nanos::MAX, u64::MAX);
         self.pool.expire(Nanos::MAX);
         self.metrics.memory_kib.finish();
         self.metrics.resident.finish();
@@ -614,6 +622,8 @@ impl<'a, O: Observer> Simulation<'a, O> {
     /// Sends a request to the compute worker at `now`; it waits in the
     /// pool's queue when every instance is busy and no more may start.
     fn dispatch(&mut self, k: u32, ordinal: u32, arrival: Nanos, now: Nanos) {
+        // The releases the events before this step would have applied.
+        self.pool.settle(self.clock, self.step_seq);
         match self.pool.dispatch(now, &mut self.rng) {
             running @ Dispatched::Running { .. } => self.delegated(k, ordinal, arrival, running),
             Dispatched::Saturated => {
@@ -648,7 +658,14 @@ impl<'a, O: Observer> Simulation<'a, O> {
             self.metrics.compute_cold_starts += u64::from(cold);
             self.metrics.compute_cpu_ns += u128::from(cpu);
         }
-        self.queue.push(finish, Event::Release { instance });
+        if self.pool.may_saturate() {
+            self.queue.push(finish, Event::Release { instance });
+        } else {
+            // Nothing waits for the slot: the pool applies the release
+            // itself, in order, with the sequence number of its event.
+            let seq = self.queue.reserve_seq();
+            self.pool.release_later(finish, seq, instance);
+        }
         let d = &mut self.dos[k as usize];
         d.quiet_from = d.quiet_from.max(finish);
         self.complete(k, arrival, finish, Path::Delegated, ordinal);
