@@ -21,11 +21,10 @@
 //! events would have had, before its next dispatch ([`ComputePool::settle`]).
 //! Half the events of a hybrid run were releases.
 
-use std::cmp::Reverse;
-use std::collections::{BinaryHeap, VecDeque};
+use std::collections::VecDeque;
 
 use crate::config::Compute;
-use crate::engine::SimRng;
+use crate::engine::{SimRng, Wheel};
 use crate::metrics::TimeWeighted;
 use crate::time::Nanos;
 
@@ -43,6 +42,11 @@ pub enum Dispatched {
     /// Every instance is busy and the pool is at its maximum: wait.
     Saturated,
 }
+
+/// Pending releases wait in a timing wheel of 2 ms buckets over 1 s (a
+/// response takes 0.1-0.6 s by default; later ones wait in its heap).
+const PENDING_BUCKET_SHIFT: u32 = 21;
+const PENDING_BUCKET_BITS: u32 = 9;
 
 #[derive(Debug, Clone, Copy)]
 struct Instance {
@@ -67,9 +71,9 @@ pub struct ComputePool {
     pub instances: TimeWeighted,
     /// Instances started.
     pub cold_starts: u64,
-    /// Releases not applied yet: `(time, sequence, instance)`, earliest
+    /// Releases not applied yet: `(time, sequence, instance, 0)`, earliest
     /// first (see the module docs).
-    pending: BinaryHeap<Reverse<(Nanos, u64, u32)>>,
+    pending: Wheel<(Nanos, u64, u32, u32)>,
 }
 
 impl ComputePool {
@@ -85,7 +89,7 @@ impl ComputePool {
             busy_slots: 0,
             instances: TimeWeighted::new(window_from, window_to),
             cold_starts: 0,
-            pending: BinaryHeap::new(),
+            pending: Wheel::new(PENDING_BUCKET_SHIFT, PENDING_BUCKET_BITS),
         }
     }
 
@@ -103,7 +107,7 @@ impl ComputePool {
     #[inline]
     pub fn release_later(&mut self, at: Nanos, seq: u64, instance: u32) {
         debug_assert!(!self.may_saturate());
-        self.pending.push(Reverse((at, seq, instance)));
+        self.pending.push((at, seq, instance, 0));
     }
 
     /// Applies, in order, the releases left to the pool that come before
@@ -111,7 +115,7 @@ impl ComputePool {
     /// and, with `(Nanos::MAX, u64::MAX)`, at the end of a run.
     #[inline]
     pub fn settle(&mut self, time: Nanos, seq: u64) {
-        while let Some(&Reverse((at, s, instance))) = self.pending.peek() {
+        while let Some((at, s, instance, _)) = self.pending.peek() {
             if (at, s) >= (time, seq) {
                 break;
             }
