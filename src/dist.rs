@@ -42,6 +42,28 @@ pub enum Dist {
 #[error("{0}")]
 pub struct DistError(pub String);
 
+/// `rng.random_range(min..=max)`, inlined into the simulator's loop (rand's
+/// is a call): rand 0.10's method for one sample of a `u64` range, a
+/// widening multiply with a second draw when the first lands in the biased
+/// zone, so that draws are the same, draw for draw (tested). `min <= max`
+/// (a `Dist::Uniform` is built so); were it not, the result would be some
+/// number, not a panic.
+#[inline(always)]
+fn uniform_inclusive(rng: &mut SimRng, min: u64, max: u64) -> u64 {
+    let range = max.wrapping_sub(min).wrapping_add(1);
+    if range == 0 {
+        // The whole of u64.
+        return rng.random::<u64>();
+    }
+    let wide = u128::from(rng.random::<u64>()) * u128::from(range);
+    let (mut result, lo) = ((wide >> 64) as u64, wide as u64);
+    if lo > range.wrapping_neg() {
+        let hi = ((u128::from(rng.random::<u64>()) * u128::from(range)) >> 64) as u64;
+        result += u64::from(lo.checked_add(hi).is_none());
+    }
+    min.wrapping_add(result)
+}
+
 impl Dist {
     /// A uniform distribution; `min` must not exceed `max`.
     pub fn uniform(min: Nanos, max: Nanos) -> Result<Dist, DistError> {
@@ -116,7 +138,7 @@ impl Dist {
     pub fn sample(&self, rng: &mut SimRng) -> Nanos {
         match *self {
             Dist::Constant(v) => v,
-            Dist::Uniform { min, max } => rng.random_range(min..=max),
+            Dist::Uniform { min, max } => uniform_inclusive(rng, min, max),
             _ => self.sample_other(rng),
         }
     }
@@ -126,7 +148,7 @@ impl Dist {
     fn sample_other(&self, rng: &mut SimRng) -> Nanos {
         match *self {
             Dist::Constant(v) => v,
-            Dist::Uniform { min, max } => rng.random_range(min..=max),
+            Dist::Uniform { min, max } => uniform_inclusive(rng, min, max),
             Dist::Exponential { mean } => {
                 // 1 - u lies in (0, 1], so the logarithm is finite.
                 let u: f64 = rng.random();
@@ -272,6 +294,39 @@ pub(crate) fn round_ns(x: f64) -> Nanos {
 mod tests {
     use super::*;
     use crate::engine::stream;
+
+    proptest::proptest! {
+        /// The inlined uniform draws what rand's `random_range` draws, and
+        /// leaves the stream where rand leaves it, for any range: narrow,
+        /// wide (where the second draw is frequent) and the whole of u64.
+        #[test]
+        fn inlined_uniform_draws_what_rand_draws(
+            seed in 0u64..1_000_000,
+            min in proptest::prelude::any::<u64>(),
+            width in proptest::prop_oneof![0u64..1_000, 0u64..u64::MAX, (u64::MAX - 1_000)..=u64::MAX],
+        ) {
+            let max = min.saturating_add(width);
+            let (mut ours, mut theirs) = (stream(seed, &[]), stream(seed, &[]));
+            for _ in 0..64 {
+                proptest::prop_assert_eq!(
+                    uniform_inclusive(&mut ours, min, max),
+                    theirs.random_range(min..=max)
+                );
+            }
+            proptest::prop_assert_eq!(ours.random::<u64>(), theirs.random::<u64>());
+        }
+    }
+
+    #[test]
+    fn inlined_uniform_covers_the_whole_of_u64() {
+        let (mut ours, mut theirs) = (stream(3, &[]), stream(3, &[]));
+        for _ in 0..100 {
+            assert_eq!(
+                uniform_inclusive(&mut ours, 0, u64::MAX),
+                theirs.random_range(0..=u64::MAX)
+            );
+        }
+    }
 
     #[test]
     fn round_ns_is_round() {
