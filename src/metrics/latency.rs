@@ -36,8 +36,12 @@ impl LatencyHistogram {
     /// Records one latency.
     #[inline]
     pub fn record(&mut self, ns: Nanos) {
-        // With auto-resize on, recording only fails for values beyond u64.
-        self.hist.saturating_record(ns);
+        // `record` grows the histogram past its bounds (auto-resize is on);
+        // `saturating_record` would record a latency past one hour as one
+        // hour. Growing fails only where usize cannot index the counts.
+        if self.hist.record(ns).is_err() {
+            self.hist.saturating_record(ns);
+        }
     }
 
     /// Adds every sample of `other` (exact).
@@ -134,5 +138,27 @@ impl LatencyGrid {
     /// The latencies of one path and bucket.
     pub fn cell(&self, path: Path, bucket: OrdinalBucket) -> &LatencyHistogram {
         &self.cells[path as usize][bucket as usize]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn latencies_past_one_hour_are_kept_not_clamped() {
+        let mut h = LatencyHistogram::new();
+        h.record(SECOND / 1000);
+        h.record(2 * 3_600 * SECOND);
+        // Within the histogram's resolution (3 significant digits).
+        let two_hours_ms = 7_200_000.0;
+        assert!(
+            (h.max_ms() - two_hours_ms).abs() <= two_hours_ms * 1e-3,
+            "{}",
+            h.max_ms()
+        );
+        assert!((h.quantile_ms(1.0) - two_hours_ms).abs() <= two_hours_ms * 1e-3);
+        assert!((h.min_ms() - 1.0).abs() <= 1e-3);
+        assert_eq!(h.count(), 2);
     }
 }
