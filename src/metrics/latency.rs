@@ -1,14 +1,12 @@
 //! Latency histograms (HdrHistogram: 3 significant digits, exact merges).
 //!
-//! A run records each latency once, in a [`LatencyGrid`] cell by path and
-//! ordinal bucket, and adds the cells to the overall, by-path and
+//! A run records each latency once, in a [`super::LatencyGrid`] cell by
+//! path and ordinal bucket, and adds the cells to the overall, by-path and
 //! by-ordinal histograms when it ends: merging adds bucket counts, so the
 //! result is the histogram that recording each latency three times gives,
 //! for a third of the recording work.
 
 use hdrhistogram::Histogram;
-
-use super::{OrdinalBucket, Path};
 
 use crate::time::{to_ms, Nanos, SECOND};
 
@@ -41,6 +39,13 @@ impl LatencyHistogram {
         // hour. Growing fails only where usize cannot index the counts.
         if self.hist.record(ns).is_err() {
             self.hist.saturating_record(ns);
+        }
+    }
+
+    /// Records `count` samples of `ns`.
+    pub fn record_n(&mut self, ns: Nanos, count: u64) {
+        if self.hist.record_n(ns, count).is_err() {
+            self.hist.saturating_record_n(ns, count);
         }
     }
 
@@ -114,30 +119,6 @@ impl LatencyHistogram {
     /// The underlying histogram.
     pub fn inner(&self) -> &Histogram<u64> {
         &self.hist
-    }
-}
-
-/// Latencies by [`Path`] and [`OrdinalBucket`]: one histogram per pair.
-#[derive(Debug, Clone, Default)]
-pub struct LatencyGrid {
-    cells: [[LatencyHistogram; 3]; 3],
-}
-
-impl LatencyGrid {
-    /// An empty grid.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Records one latency.
-    #[inline]
-    pub fn record(&mut self, ns: Nanos, path: Path, bucket: OrdinalBucket) {
-        self.cells[path as usize][bucket as usize].record(ns);
-    }
-
-    /// The latencies of one path and bucket.
-    pub fn cell(&self, path: Path, bucket: OrdinalBucket) -> &LatencyHistogram {
-        &self.cells[path as usize][bucket as usize]
     }
 }
 

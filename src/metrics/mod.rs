@@ -8,11 +8,13 @@
 
 mod cost;
 mod latency;
+mod latency_grid;
 mod summary;
 mod time_weighted;
 
 pub use cost::Cost;
-pub use latency::{LatencyGrid, LatencyHistogram};
+pub use latency::LatencyHistogram;
+pub use latency_grid::LatencyGrid;
 pub use summary::{Metric, RunSummary, METRICS};
 pub use time_weighted::TimeWeighted;
 
@@ -217,9 +219,9 @@ impl RunMetrics {
         for path in Path::ALL {
             for bucket in OrdinalBucket::ALL {
                 let cell = grid.cell(path, bucket);
-                self.latency.merge(cell);
-                self.by_path[path as usize].merge(cell);
-                self.by_ordinal[bucket as usize].merge(cell);
+                self.latency.merge(&cell);
+                self.by_path[path as usize].merge(&cell);
+                self.by_ordinal[bucket as usize].merge(&cell);
             }
         }
     }
