@@ -54,8 +54,6 @@ fn lowest_value(i: usize) -> u64 {
 pub struct LatencyGrid {
     /// `CELLS` runs of `CELL_LEN` counts.
     counts: Vec<u64>,
-    /// The lowest and highest index counted in any cell.
-    span: (usize, usize),
     /// Values past [`COUNTED_BELOW`], with their cell.
     far: Vec<(Nanos, u8)>,
 }
@@ -71,7 +69,6 @@ impl LatencyGrid {
     pub fn new() -> Self {
         Self {
             counts: vec![0; CELLS * CELL_LEN],
-            span: (usize::MAX, 0),
             far: Vec::new(),
         }
     }
@@ -86,9 +83,7 @@ impl LatencyGrid {
     pub fn record(&mut self, ns: Nanos, path: Path, bucket: OrdinalBucket) {
         let cell = Self::cell_of(path, bucket);
         if ns < COUNTED_BELOW {
-            let i = index(ns);
-            self.span = (self.span.0.min(i), self.span.1.max(i));
-            if let Some(c) = self.counts.get_mut(cell * CELL_LEN + i) {
+            if let Some(c) = self.counts.get_mut(cell * CELL_LEN + index(ns)) {
                 *c += 1;
             }
         } else {
@@ -100,13 +95,10 @@ impl LatencyGrid {
     pub fn cell(&self, path: Path, bucket: OrdinalBucket) -> LatencyHistogram {
         let cell = Self::cell_of(path, bucket);
         let mut hist = LatencyHistogram::new();
-        if self.span.0 <= self.span.1 {
-            let counts = &self.counts[cell * CELL_LEN..(cell + 1) * CELL_LEN];
-            let (lo, hi) = self.span;
-            for (i, &n) in counts.iter().enumerate().take(hi + 1).skip(lo) {
-                if n > 0 {
-                    hist.record_n(lowest_value(i), n);
-                }
+        let counts = &self.counts[cell * CELL_LEN..(cell + 1) * CELL_LEN];
+        for (i, &n) in counts.iter().enumerate() {
+            if n > 0 {
+                hist.record_n(lowest_value(i), n);
             }
         }
         for &(ns, c) in &self.far {
