@@ -199,6 +199,10 @@ impl<K: WheelKey> Wheel<K> {
     /// (where buckets are sparse, further ones are left alone).
     #[cold]
     fn sort_first(&mut self) -> Option<u64> {
+        if self.len == 0 {
+            // Nothing to look for (a sparse wheel is often empty).
+            return None;
+        }
         let b = self.first_occupied()?;
         let i = self.index(b);
         self.buckets[i].sort_unstable_by_key(|k| Reverse(k.rank()));

@@ -115,6 +115,10 @@ impl ComputePool {
     /// and, with `(Nanos::MAX, u64::MAX)`, at the end of a run.
     #[inline]
     pub fn settle(&mut self, time: Nanos, seq: u64) {
+        // Often empty in small fleets: skip the wheel's search then.
+        if self.pending.is_empty() {
+            return;
+        }
         while let Some((at, s, instance, _)) = self.pending.peek() {
             if (at, s) >= (time, seq) {
                 break;
