@@ -14,12 +14,18 @@ mod time_weighted;
 
 pub use cost::Cost;
 pub use latency::LatencyHistogram;
-pub use latency_grid::LatencyGrid;
+pub use latency_grid::{BucketCounts, LatencyGrid};
 pub use summary::{Metric, RunSummary, METRICS};
 pub use time_weighted::TimeWeighted;
 
 use crate::architecture::WasmSource;
 use crate::time::Nanos;
+
+/// The cells of a run's load-time counts ([`RunMetrics::record_load`]), by
+/// where the WASM came from.
+const LOAD_CACHE_HIT: usize = 0;
+const LOAD_R2: usize = 1;
+const LOAD_OTHER: usize = 2;
 
 /// Where a request was executed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -226,14 +232,38 @@ impl RunMetrics {
         }
     }
 
-    /// Records a completed load's duration.
-    pub fn record_load(&mut self, duration: Nanos, source: WasmSource) {
+    /// Empty load-time counts for [`Self::record_load`].
+    pub fn load_counts() -> BucketCounts {
+        BucketCounts::new(3)
+    }
+
+    /// Records a completed load's duration in `loads` (from
+    /// [`Self::load_counts`]), added here by [`Self::add_load_times`] when
+    /// the run ends (counting is cheaper than recording each: see
+    /// [`BucketCounts`]).
+    #[inline]
+    pub fn record_load(&mut self, loads: &mut BucketCounts, duration: Nanos, source: WasmSource) {
         self.loads_completed += 1;
-        self.load_time.record(duration);
-        if source.is_cache() {
-            self.load_time_cache_hit.record(duration);
+        let cell = if source.is_cache() {
+            LOAD_CACHE_HIT
         } else if source.is_r2() {
-            self.load_time_r2.record(duration);
+            LOAD_R2
+        } else {
+            LOAD_OTHER
+        };
+        loads.record(cell, duration);
+    }
+
+    /// Adds the load times of [`Self::record_load`].
+    pub fn add_load_times(&mut self, loads: &BucketCounts) {
+        for cell in [LOAD_CACHE_HIT, LOAD_R2, LOAD_OTHER] {
+            let h = loads.histogram(cell);
+            self.load_time.merge(&h);
+            match cell {
+                LOAD_CACHE_HIT => self.load_time_cache_hit.merge(&h),
+                LOAD_R2 => self.load_time_r2.merge(&h),
+                _ => {}
+            }
         }
     }
 

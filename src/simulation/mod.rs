@@ -30,7 +30,7 @@ use crate::fleet::{
     fleet_states, recycle_states, ComputePool, Dispatched, DoState, ExpiryQueue, HostFleet,
     LoadState, States, Status, NEVER, NO_TIMER,
 };
-use crate::metrics::{Cost, LatencyGrid, OrdinalBucket, Path, RunMetrics};
+use crate::metrics::{BucketCounts, Cost, LatencyGrid, OrdinalBucket, Path, RunMetrics};
 use crate::policy::prewarm::Decision;
 use crate::time::Nanos;
 use crate::workload::{Arrival, ArrivalProcess, ArrivalSource};
@@ -130,6 +130,8 @@ struct Simulation<'a, O: Observer> {
     metrics: RunMetrics,
     /// The window's latencies, added to `metrics` when the run ends.
     latencies: LatencyGrid,
+    /// Completed loads' durations, likewise.
+    load_times: BucketCounts,
     arrivals: ArrivalSource,
     arrival_rng: SimRng,
     rng: SimRng,
@@ -266,6 +268,7 @@ impl<'a, O: Observer> Simulation<'a, O> {
             pool: ComputePool::new(config.compute.clone(), from, to),
             metrics: RunMetrics::new(from, to),
             latencies: LatencyGrid::new(),
+            load_times: RunMetrics::load_counts(),
             arrivals,
             arrival_rng: stream(id.seed, &[STREAM_FAMILY, id.replication, 0]),
             rng: stream(id.seed, &[STREAM_FAMILY, id.replication, 1]),
@@ -402,6 +405,7 @@ impl<'a, O: Observer> Simulation<'a, O> {
         self.metrics.compute_instances = self.pool.instances.clone();
         self.metrics.prewarm_memory_kib.finish();
         self.metrics.add_latencies(&self.latencies);
+        self.metrics.add_load_times(&self.load_times);
         self.metrics.cost = Cost::of(&self.metrics, &self.config.pricing);
         recycle_states(std::mem::take(&mut self.dos));
         RunOutcome {
@@ -793,8 +797,11 @@ impl<'a, O: Observer> Simulation<'a, O> {
                 freed += self.memory.runtime_kib;
                 if load_in_window {
                     if d.is_ready(now) {
-                        self.metrics
-                            .record_load(d.ready_at() - d.started_at, d.source);
+                        self.metrics.record_load(
+                            &mut self.load_times,
+                            d.ready_at() - d.started_at,
+                            d.source,
+                        );
                     } else {
                         self.metrics.loads_aborted += 1;
                     }
