@@ -54,6 +54,10 @@ pub struct EventQueue<E> {
     slab: Vec<Option<E>>,
     free: Vec<u32>,
     next_seq: u64,
+    /// The next event's `(time, sequence)`, kept at hand: the simulator
+    /// looks at it before every step, and it changes only on a push before
+    /// it or a pop.
+    head: Option<(Nanos, u64)>,
 }
 
 impl<E> Default for EventQueue<E> {
@@ -63,6 +67,7 @@ impl<E> Default for EventQueue<E> {
             slab: Vec::new(),
             free: Vec::new(),
             next_seq: 0,
+            head: None,
         }
     }
 }
@@ -111,18 +116,21 @@ impl<E> EventQueue<E> {
             }
         };
         self.wheel.push((time, seq, slot, hint));
+        if self.head.is_none_or(|h| (time, seq) < h) {
+            self.head = Some((time, seq));
+        }
     }
 
     /// The firing time of the next event.
     #[inline]
-    pub fn peek_time(&mut self) -> Option<Nanos> {
+    pub fn peek_time(&self) -> Option<Nanos> {
         self.peek_key().map(|(t, _)| t)
     }
 
     /// The `(time, sequence)` key of the next event.
     #[inline]
-    pub fn peek_key(&mut self) -> Option<(Nanos, u64)> {
-        self.wheel.peek().map(|(t, s, _, _)| (t, s))
+    pub fn peek_key(&self) -> Option<(Nanos, u64)> {
+        self.head
     }
 
     /// Once each time the next events come from a new bucket (about 4 ms
@@ -149,6 +157,7 @@ impl<E> EventQueue<E> {
     #[inline]
     pub fn pop(&mut self) -> Option<Scheduled<E>> {
         let (time, seq, slot, _) = self.wheel.pop()?;
+        self.head = self.wheel.peek().map(|(t, s, _, _)| (t, s));
         let event = self.slab.get_mut(slot as usize).and_then(Option::take)?;
         self.free.push(slot);
         Some(Scheduled { time, seq, event })

@@ -36,7 +36,15 @@ const WHEEL_BITS: u32 = 12;
 
 /// A min-queue of `(deadline, tenant)`; ties fire in tenant order.
 #[derive(Debug)]
-pub enum ExpiryQueue {
+pub struct ExpiryQueue {
+    entries: Entries,
+    /// The earliest entry, kept at hand: the simulator looks at it before
+    /// every step, and it changes only on a push before it or a pop.
+    head: Option<(Nanos, u32)>,
+}
+
+#[derive(Debug)]
+enum Entries {
     Binary(BinaryHeap<Reverse<(Nanos, u32)>>),
     Wheel(Box<Wheel<(Nanos, u32)>>),
 }
@@ -55,44 +63,49 @@ impl ExpiryQueue {
 
     /// An empty queue suited to a fleet of `tenants`.
     pub fn for_tenants(tenants: u32) -> Self {
-        if tenants >= WHEEL_FROM_TENANTS {
-            ExpiryQueue::Wheel(Box::new(Wheel::new(WHEEL_SHIFT, WHEEL_BITS)))
+        let entries = if tenants >= WHEEL_FROM_TENANTS {
+            Entries::Wheel(Box::new(Wheel::new(WHEEL_SHIFT, WHEEL_BITS)))
         } else {
-            ExpiryQueue::Binary(BinaryHeap::new())
+            Entries::Binary(BinaryHeap::new())
+        };
+        Self {
+            entries,
+            head: None,
         }
     }
 
     /// Adds an entry.
     #[inline]
     pub fn push(&mut self, deadline: Nanos, tenant: u32) {
-        match self {
-            ExpiryQueue::Binary(h) => h.push(Reverse((deadline, tenant))),
-            ExpiryQueue::Wheel(w) => w.push((deadline, tenant)),
+        let entry = (deadline, tenant);
+        match &mut self.entries {
+            Entries::Binary(h) => h.push(Reverse(entry)),
+            Entries::Wheel(w) => w.push(entry),
+        }
+        if self.head.is_none_or(|h| entry < h) {
+            self.head = Some(entry);
         }
     }
 
     /// The earliest deadline.
     #[inline]
-    pub fn peek_time(&mut self) -> Option<Nanos> {
-        self.peek().map(|(t, _)| t)
+    pub fn peek_time(&self) -> Option<Nanos> {
+        self.head.map(|(t, _)| t)
     }
 
     /// The earliest entry.
     #[inline]
-    pub fn peek(&mut self) -> Option<(Nanos, u32)> {
-        match self {
-            ExpiryQueue::Binary(h) => h.peek().map(|Reverse(e)| *e),
-            ExpiryQueue::Wheel(w) => w.peek(),
-        }
+    pub fn peek(&self) -> Option<(Nanos, u32)> {
+        self.head
     }
 
     /// The tenants of the next few entries, once each time they come from
     /// a new bucket of the wheel (for prefetching); nothing otherwise.
     #[inline]
     pub fn fresh_tenants(&mut self) -> impl Iterator<Item = u32> + '_ {
-        let keys: &[(Nanos, u32)] = match self {
-            ExpiryQueue::Wheel(w) => w.fresh(),
-            ExpiryQueue::Binary(_) => &[],
+        let keys: &[(Nanos, u32)] = match &mut self.entries {
+            Entries::Wheel(w) => w.fresh(),
+            Entries::Binary(_) => &[],
         };
         keys.iter().map(|&(_, k)| k)
     }
@@ -100,17 +113,19 @@ impl ExpiryQueue {
     /// Removes the earliest entry.
     #[inline]
     pub fn pop(&mut self) -> Option<(Nanos, u32)> {
-        match self {
-            ExpiryQueue::Binary(h) => h.pop().map(|Reverse(e)| e),
-            ExpiryQueue::Wheel(w) => w.pop(),
-        }
+        let (popped, next) = match &mut self.entries {
+            Entries::Binary(h) => (h.pop().map(|Reverse(e)| e), h.peek().map(|Reverse(e)| *e)),
+            Entries::Wheel(w) => (w.pop(), w.peek()),
+        };
+        self.head = next;
+        popped
     }
 
     /// Entries, stale ones included.
     pub fn len(&self) -> usize {
-        match self {
-            ExpiryQueue::Binary(h) => h.len(),
-            ExpiryQueue::Wheel(w) => w.len(),
+        match &self.entries {
+            Entries::Binary(h) => h.len(),
+            Entries::Wheel(w) => w.len(),
         }
     }
 
@@ -126,8 +141,19 @@ mod tests {
 
     #[test]
     fn pops_in_deadline_then_tenant_order_like_a_binary_heap() {
-        let mut wheel = ExpiryQueue::for_tenants(WHEEL_FROM_TENANTS);
-        assert!(matches!(wheel, ExpiryQueue::Wheel(_)));
+        for tenants in [WHEEL_FROM_TENANTS, 1000] {
+            pops_like_a_binary_heap(tenants);
+        }
+    }
+
+    /// The queue for `tenants` against a binary heap; its kept head against
+    /// the heap's top after every push and pop.
+    fn pops_like_a_binary_heap(tenants: u32) {
+        let mut wheel = ExpiryQueue::for_tenants(tenants);
+        assert_eq!(
+            matches!(wheel.entries, Entries::Wheel(_)),
+            tenants >= WHEEL_FROM_TENANTS
+        );
         let mut heap = BinaryHeap::new();
         let mut clock = 0;
         for i in 0..20_000u64 {
@@ -149,6 +175,7 @@ mod tests {
         }
         while let Some(Reverse(e)) = heap.pop() {
             assert_eq!(Some(e), wheel.pop());
+            assert_eq!(wheel.peek(), heap.peek().map(|Reverse(e)| *e));
         }
         assert!(wheel.is_empty());
     }
