@@ -5,7 +5,8 @@
 //! payload takes no part in the ordering. Pushing and popping allocate nothing
 //! once the queue has grown to its working size.
 //!
-//! Events are those in flight (starts, compute responses): thousands, all
+//! Events are those in flight (starts; compute responses when the pool has
+//! a limit, see `ComputePool::release_later`): thousands, all
 //! within seconds. A timing wheel of 4 ms buckets (1 ms for small fleets,
 //! [`EventQueue::for_tenants`]) holds them ([`Wheel`]);
 //! measured against a binary heap of the same keys, +7% on the hot-path
