@@ -74,7 +74,7 @@ pub struct BucketCounts {
 }
 
 impl BucketCounts {
-    /// `cells` empty histograms (at most [`MAX_CELLS`]).
+    /// `cells` empty histograms (at most `MAX_CELLS`, 16).
     pub fn new(cells: usize) -> Self {
         let cells = cells.min(MAX_CELLS);
         Self {
