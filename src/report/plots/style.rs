@@ -1,6 +1,6 @@
 //! What every chart shares: the embedded font, the colour-blind-safe
 //! Okabe-Ito palette, one style per architecture (colour, dash, marker),
-//! the chart frame (grid, ticks, axis labels; the axes are in [`super::axis`]),
+//! the chart frame (grid, ticks, axis labels; the axes are in `super::axis`),
 //! titles, and a legend drawn outside the plot so it never covers data.
 //!
 //! Charts need no system fonts: DejaVu Sans is compiled in (the `dejavu`
