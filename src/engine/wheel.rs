@@ -28,32 +28,31 @@ pub trait WheelKey: Ord + Copy {
     fn rank(&self) -> u128;
 }
 
-/// `(time, tenant)`.
-impl WheelKey for (u64, u32) {
-    #[inline(always)]
-    fn time(&self) -> u64 {
-        self.0
-    }
+/// Keys ordered by their first two fields, a time and a number unique
+/// with it (a tenant, or a sequence number): the fields after them never
+/// decide the order, so the rank is those two.
+macro_rules! time_first_keys {
+    ($($key:ty: $doc:literal),* $(,)?) => {$(
+        #[doc = $doc]
+        impl WheelKey for $key {
+            #[inline(always)]
+            fn time(&self) -> u64 {
+                self.0
+            }
 
-    #[inline(always)]
-    fn rank(&self) -> u128 {
-        (u128::from(self.0) << 64) | u128::from(self.1)
-    }
+            #[inline(always)]
+            fn rank(&self) -> u128 {
+                (u128::from(self.0) << 64) | u128::from(self.1)
+            }
+        }
+    )*};
 }
 
-/// `(time, sequence, slot, hint)`; time and sequence are unique together,
-/// so the rest never decides the order.
-impl WheelKey for (u64, u64, u32, u32) {
-    #[inline(always)]
-    fn time(&self) -> u64 {
-        self.0
-    }
-
-    #[inline(always)]
-    fn rank(&self) -> u128 {
-        (u128::from(self.0) << 64) | u128::from(self.1)
-    }
-}
+time_first_keys!(
+    (u64, u32): "`(time, tenant)`: expiry entries.",
+    (u64, u64, u32): "`(time, sequence, instance)`: pending compute releases.",
+    (u64, u64, u32, u32): "`(time, sequence, slot, hint)`: events.",
+);
 
 /// A min-queue of unique keys in `Ord` order (see the module docs).
 #[derive(Debug)]

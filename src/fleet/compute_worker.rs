@@ -71,9 +71,9 @@ pub struct ComputePool {
     pub instances: TimeWeighted,
     /// Instances started.
     pub cold_starts: u64,
-    /// Releases not applied yet: `(time, sequence, instance, 0)`, earliest
+    /// Releases not applied yet: `(time, sequence, instance)`, earliest
     /// first (see the module docs).
-    pending: Wheel<(Nanos, u64, u32, u32)>,
+    pending: Wheel<(Nanos, u64, u32)>,
 }
 
 impl ComputePool {
@@ -107,7 +107,7 @@ impl ComputePool {
     #[inline]
     pub fn release_later(&mut self, at: Nanos, seq: u64, instance: u32) {
         debug_assert!(!self.may_saturate());
-        self.pending.push((at, seq, instance, 0));
+        self.pending.push((at, seq, instance));
     }
 
     /// Applies, in order, the releases left to the pool that come before
@@ -119,7 +119,7 @@ impl ComputePool {
         if self.pending.is_empty() {
             return;
         }
-        while let Some((at, s, instance, _)) = self.pending.peek() {
+        while let Some((at, s, instance)) = self.pending.peek() {
             if (at, s) >= (time, seq) {
                 break;
             }
