@@ -39,7 +39,8 @@ use std::path::{Path, PathBuf};
 pub(crate) use error::nearest as nearest_name;
 pub use error::{ConfigError, ErrorKind};
 pub use experiment_file::{
-    load_experiment, ExperimentSpec, SweepPoint, EXPERIMENT_KEYS, MAX_SWEEP_POINTS,
+    load_experiment, load_experiment_source, ExperimentSpec, SweepPoint, EXPERIMENT_KEYS,
+    MAX_SWEEP_POINTS,
 };
 pub use model::*;
 pub use schema::{is_known_key, known_keys, nearest_known_key};

@@ -17,9 +17,9 @@ mod shard;
 
 pub use manifest::{Machine, Manifest};
 pub use merge::merge_dirs;
-pub use output::{run_to_dir, DirOutcome, OutputError, OutputOptions};
+pub use output::{manifest_of, run_to_dir, DirOutcome, OutputError, OutputOptions};
 pub use plan::{Experiment, Point, RunSpec};
 pub use record::{record_name, RecordError, RunRecord};
 pub use results::{ExperimentResults, ResultRow, Stat};
-pub use runner::{run_experiment, run_runs, RunError, RunOptions};
+pub use runner::{run_experiment, run_runs, RunCounts, RunError, RunOptions};
 pub use shard::Shard;

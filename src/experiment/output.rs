@@ -157,7 +157,24 @@ pub(super) fn write_manifest(
     threads: usize,
     wall: f64,
 ) -> Result<(), OutputError> {
-    let manifest = Manifest {
+    let manifest = manifest_of(experiment, status, shard, present, threads, wall);
+    let text =
+        toml::to_string(&manifest).map_err(|e| OutputError::Merge(format!("manifest: {e}")))?;
+    let path = dir.join("manifest.toml");
+    write_atomically(&path, text.as_bytes()).map_err(io_err(&path))
+}
+
+/// The manifest of `experiment` with `present` runs done, in state
+/// `status`, after `wall` seconds on `threads` threads (0: one per core).
+pub fn manifest_of(
+    experiment: &Experiment,
+    status: &str,
+    shard: Option<Shard>,
+    present: usize,
+    threads: usize,
+    wall: f64,
+) -> Manifest {
+    Manifest {
         dofleet_version: env!("CARGO_PKG_VERSION").into(),
         git_commit: git_commit().into(),
         experiment: experiment.name.clone(),
@@ -175,11 +192,7 @@ pub(super) fn write_manifest(
         wall_time_s: wall,
         written_unix_s: unix_now(),
         machine: Machine::this(),
-    };
-    let text =
-        toml::to_string(&manifest).map_err(|e| OutputError::Merge(format!("manifest: {e}")))?;
-    let path = dir.join("manifest.toml");
-    write_atomically(&path, text.as_bytes()).map_err(io_err(&path))
+    }
 }
 
 /// Reads every record of `dir`, checking the fingerprint.
