@@ -248,29 +248,42 @@ pub fn fit(
     spread: &str,
     seed: u64,
 ) -> Result<(TraceFit, String), ApiError> {
-    let tenant_by = match tenant {
-        "function" => TraceTenant::Function,
-        "app" => TraceTenant::App,
-        other => {
-            return Err(ApiError::Input(format!(
-                "tenant: expected \"function\" or \"app\"; found {other:?}"
-            )))
-        }
-    };
-    let spread_by = match spread {
-        "uniform" => TraceSpread::Uniform,
-        "poisson" => TraceSpread::Poisson,
-        other => {
-            return Err(ApiError::Input(format!(
-                "spread: expected \"uniform\" or \"poisson\"; found {other:?}"
-            )))
-        }
-    };
+    let tenant_by = named(
+        "tenant",
+        tenant,
+        &[
+            ("function", TraceTenant::Function),
+            ("app", TraceTenant::App),
+        ],
+    )?;
+    let spread_by = named(
+        "spread",
+        spread,
+        &[
+            ("uniform", TraceSpread::Uniform),
+            ("poisson", TraceSpread::Poisson),
+        ],
+    )?;
     let fitted =
         fit_trace(trace, tenant_by, spread_by, seed).map_err(|e| ApiError::Trace(e.to_string()))?;
     let shown = trace.display().to_string();
     let report = fitted.report(&shown, &format!("dofleet fit {shown}"));
     Ok((fitted, report))
+}
+
+/// The value named `found` among `choices`, for the argument `key`.
+fn named<T: Copy>(key: &str, found: &str, choices: &[(&str, T)]) -> Result<T, ApiError> {
+    choices
+        .iter()
+        .find(|(name, _)| *name == found)
+        .map(|&(_, value)| value)
+        .ok_or_else(|| {
+            let names: Vec<String> = choices.iter().map(|(n, _)| format!("{n:?}")).collect();
+            ApiError::Input(format!(
+                "{key}: expected one of {}; found {found:?}",
+                names.join(", ")
+            ))
+        })
 }
 
 /// A column's cells, typed.

@@ -148,18 +148,9 @@ pub(super) fn prepare(
     Ok(kept)
 }
 
-pub(super) fn write_manifest(
-    dir: &Path,
-    experiment: &Experiment,
-    status: &str,
-    shard: Option<Shard>,
-    present: usize,
-    threads: usize,
-    wall: f64,
-) -> Result<(), OutputError> {
-    let manifest = manifest_of(experiment, status, shard, present, threads, wall);
+pub(super) fn write_manifest(dir: &Path, manifest: &Manifest) -> Result<(), OutputError> {
     let text =
-        toml::to_string(&manifest).map_err(|e| OutputError::Merge(format!("manifest: {e}")))?;
+        toml::to_string(manifest).map_err(|e| OutputError::Merge(format!("manifest: {e}")))?;
     let path = dir.join("manifest.toml");
     write_atomically(&path, text.as_bytes()).map_err(io_err(&path))
 }
@@ -225,12 +216,14 @@ pub fn run_to_dir(
     let reused = mine.len() - todo.len();
     write_manifest(
         dir,
-        experiment,
-        "running",
-        options.shard,
-        reused,
-        run_options.threads,
-        0.0,
+        &manifest_of(
+            experiment,
+            "running",
+            options.shard,
+            reused,
+            run_options.threads,
+            0.0,
+        ),
     )?;
 
     let fingerprint = experiment.fingerprint();
@@ -258,12 +251,14 @@ pub fn run_to_dir(
     if let Some(status) = partial {
         write_manifest(
             dir,
-            experiment,
-            status,
-            options.shard,
-            present,
-            run_options.threads,
-            wall,
+            &manifest_of(
+                experiment,
+                status,
+                options.shard,
+                present,
+                run_options.threads,
+                wall,
+            ),
         )?;
         return Ok(DirOutcome {
             results: None,
@@ -278,12 +273,14 @@ pub fn run_to_dir(
     write_results(dir, experiment, &results).map_err(io_err(dir))?;
     write_manifest(
         dir,
-        experiment,
-        "complete",
-        None,
-        present,
-        run_options.threads,
-        wall,
+        &manifest_of(
+            experiment,
+            "complete",
+            None,
+            present,
+            run_options.threads,
+            wall,
+        ),
     )?;
     Ok(DirOutcome {
         results: Some(results),
