@@ -11,7 +11,8 @@
 //! target/release/examples/hot_path_once --repeat 10   # best of 10 runs
 //! ```
 
-use dofleet::config::{self, Architecture, ArchitectureVariant};
+use dofleet::architectures::{Architecture, ArchitectureVariant};
+use dofleet::experiment::config;
 use dofleet::simulation::{simulate, RunIdentity};
 
 fn main() {

@@ -1,8 +1,9 @@
 //! One test per kind of configuration error; each checks the error's
 //! source, 1-based line and column, and full dotted key.
 
+use super::model_types::*;
 use super::{check, error_of, layer, model, over_default, pricing};
-use crate::config::*;
+use crate::experiment::config::*;
 
 #[test]
 fn unknown_top_level_key_suggests_the_nearest() {

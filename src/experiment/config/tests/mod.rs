@@ -9,11 +9,27 @@ mod experiments;
 mod props;
 mod traffic;
 
+/// The model's parameter types the tests build and inspect.
+mod model_types {
+    pub use crate::architectures::{Architecture, ArchitectureVariant, Lazy, Phases, WasmCompile};
+    pub use crate::fleet::{Compute, DurableObject, Hosts, Memory, Network, WhenFull};
+    pub use crate::metrics::Pricing;
+    pub use crate::policies::{
+        PartialLoading, Policies, Policy, PolicySet, Predictor, Prewarm, SmartDelegation,
+        TieredCache,
+    };
+    pub use crate::simulation::Config;
+    pub use crate::workload::{
+        Arrivals, Diurnal, Mmpp, MmppState, Trace, TraceSpread, TraceTenant, Workload,
+    };
+}
+
 use std::path::Path;
 
 use super::*;
 use crate::dist::Dist;
 use crate::time::{MILLISECOND, SECOND};
+use model_types::*;
 
 /// The embedded default model, the first layer of every load.
 pub(super) fn model() -> Source {

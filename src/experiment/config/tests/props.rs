@@ -3,8 +3,9 @@
 
 use proptest::prelude::*;
 
+use super::model_types::*;
 use super::{layer, model, pricing};
-use crate::config::*;
+use crate::experiment::config::*;
 
 /// Values that exercise every reader, valid and not.
 const VALUE_SNIPPETS: &[&str] = &[
