@@ -41,7 +41,7 @@ fn main() {
     let cfg = config::load(&layers).expect("valid config");
     let hybrid = ArchitectureVariant {
         architecture: Architecture::Hybrid,
-        runtime_wasm_compile: config::WasmCompile::Blocked,
+        runtime_wasm_compile: dofleet::architectures::WasmCompile::Blocked,
     };
     let id = RunIdentity {
         seed: 1,

@@ -1,7 +1,6 @@
 //! One test per kind of configuration error; each checks the error's
 //! source, 1-based line and column, and full dotted key.
 
-use super::model_types::*;
 use super::{check, error_of, layer, model, over_default, pricing};
 use crate::experiment::config::*;
 

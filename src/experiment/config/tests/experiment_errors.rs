@@ -3,7 +3,6 @@
 
 use super::check;
 use super::experiments::{experiment, strings, Dir};
-use super::model_types::*;
 use crate::experiment::config::*;
 
 /// The error of loading `text` as `e.toml` in `dir` with `sets`, and the

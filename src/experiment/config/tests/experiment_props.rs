@@ -4,7 +4,6 @@
 use proptest::prelude::*;
 
 use super::experiments::Dir;
-use super::model_types::*;
 use crate::experiment::config::*;
 
 /// A valid experiment file using every experiment feature.

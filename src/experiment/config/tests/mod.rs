@@ -11,17 +11,9 @@ mod traffic;
 
 /// The model's parameter types the tests build and inspect.
 mod model_types {
-    pub use crate::architectures::{Architecture, ArchitectureVariant, Lazy, Phases, WasmCompile};
-    pub use crate::fleet::{Compute, DurableObject, Hosts, Memory, Network, WhenFull};
-    pub use crate::metrics::Pricing;
-    pub use crate::policies::{
-        PartialLoading, Policies, Policy, PolicySet, Predictor, Prewarm, SmartDelegation,
-        TieredCache,
-    };
+    pub use crate::architectures::{Architecture, ArchitectureVariant, WasmCompile};
     pub use crate::simulation::Config;
-    pub use crate::workload::{
-        Arrivals, Diurnal, Mmpp, MmppState, Trace, TraceSpread, TraceTenant, Workload,
-    };
+    pub use crate::workload::{Arrivals, MmppState, TraceSpread, TraceTenant};
 }
 
 use std::path::Path;

@@ -3,7 +3,6 @@
 
 use proptest::prelude::*;
 
-use super::model_types::*;
 use super::{layer, model, pricing};
 use crate::experiment::config::*;
 
