@@ -20,13 +20,12 @@ use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::Instant;
 
-use crate::config::{
-    file_layer, load_experiment_source, ConfigError, Source, TraceSpread, TraceTenant,
-};
+use crate::experiment::config::{file_layer, load_experiment_source, ConfigError, Source};
 use crate::experiment::{manifest_of, run_experiment, Experiment, RunCounts, RunOptions};
 use crate::planner::{Dimension, PlanOptions, Slo};
 use crate::report::{cdf_csv, evaluations_csv, plan_csv, plan_table, runs_csv, summary_csv};
 use crate::workload::fit::{fit_trace, TraceFit};
+use crate::workload::{TraceSpread, TraceTenant};
 
 /// Where an experiment comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -15,16 +15,15 @@
 //!   from those ([`engine::stream`]), never from threads, time or addresses.
 
 pub mod api;
-pub mod architecture;
+pub mod architectures;
 pub mod cluster;
-pub mod config;
 pub mod dist;
 pub mod engine;
 pub mod experiment;
 pub mod fleet;
 pub mod metrics;
 pub mod planner;
-pub mod policy;
+pub mod policies;
 pub mod report;
 pub mod simulation;
 pub mod time;
