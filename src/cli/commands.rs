@@ -2,7 +2,6 @@
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
@@ -17,6 +16,7 @@ use dofleet::planner::{Dimension, PlanOptions, Slo};
 use dofleet::report;
 
 use super::args::{Cli, Sub};
+use super::exit::Exit;
 
 /// A command, checked and ready to execute.
 #[derive(Debug)]
@@ -221,7 +221,7 @@ impl Command {
     }
 
     /// Does it.
-    pub fn execute(self) -> anyhow::Result<ExitCode> {
+    pub fn execute(self) -> anyhow::Result<Exit> {
         match self {
             Command::Default {
                 experiment,
@@ -231,7 +231,7 @@ impl Command {
                 let results = run_experiment(&experiment, &options)?;
                 print_tables(&experiment, &results);
                 print_speed(results.simulated_requests, started);
-                Ok(ExitCode::SUCCESS)
+                Ok(Exit::Success)
             }
             Command::Run {
                 file,
@@ -254,7 +254,7 @@ impl Command {
                         file.display(),
                         out.display()
                     );
-                    return Ok(ExitCode::from(130));
+                    return Ok(Exit::Interrupted);
                 }
                 match &done.results {
                     Some(results) => {
@@ -265,7 +265,7 @@ impl Command {
                             print!("{}", report::sweep_table(&experiment, results));
                         }
                         print_speed(done.simulated_now, started);
-                        println!("Wrote {}", out.join("summary.csv").display());
+                        eprintln!("Wrote {}", out.join("summary.csv").display());
                         if plots {
                             // The results are written: a chart that cannot
                             // be drawn is reported, not a failed run.
@@ -274,16 +274,16 @@ impl Command {
                             }
                         }
                     }
-                    None => println!(
+                    None => eprintln!(
                         "Shard done: {} runs in {}. Merge all shards with: dofleet merge DIR... --out DIR",
                         done.ran + done.reused,
                         out.display()
                     ),
                 }
                 if done.reused > 0 {
-                    println!("({} runs were already recorded and reused.)", done.reused);
+                    eprintln!("({} runs were already recorded and reused.)", done.reused);
                 }
-                Ok(ExitCode::SUCCESS)
+                Ok(Exit::Success)
             }
             Command::Plan {
                 experiment,
@@ -294,8 +294,8 @@ impl Command {
                 print!("{}", report::plan_table(&plan));
                 report::write_plan(&plan, &out)
                     .with_context(|| format!("cannot write the plan into {}", out.display()))?;
-                println!("\nWrote {}", out.join("plan.csv").display());
-                Ok(ExitCode::SUCCESS)
+                eprintln!("\nWrote {}", out.join("plan.csv").display());
+                Ok(plan_exit(&plan))
             }
             Command::Merge {
                 experiment,
@@ -304,46 +304,47 @@ impl Command {
                 force,
             } => {
                 let results = merge_dirs(&experiment, &dirs, &out, force)?;
-                println!(
+                eprintln!(
                     "Merged {} shards ({} rows) into {}",
                     dirs.len(),
                     results.rows.len(),
                     out.join("summary.csv").display()
                 );
-                Ok(ExitCode::SUCCESS)
+                Ok(Exit::Success)
             }
             Command::Slurm { job, submit, force } => {
                 let scripts = job.write(force)?;
-                println!(
+                eprintln!(
                     "Wrote {}, {} and {}",
                     scripts.shards.display(),
                     scripts.merge.display(),
                     scripts.submit.display()
                 );
                 if submit {
-                    dofleet::cluster::submit(&scripts)?;
+                    // sbatch missing or refusing is the machine's failure, not the input's.
+                    dofleet::cluster::submit(&scripts).map_err(super::exit::failure)?;
                 } else {
-                    println!(
+                    eprintln!(
                         "Submit them with: bash {}",
                         dofleet::cluster::shell_quote(&scripts.submit.to_string_lossy())
                     );
                 }
-                Ok(ExitCode::SUCCESS)
+                Ok(Exit::Success)
             }
             Command::ShowConfig { experiment } => {
                 print!("{}", experiment.resolved);
-                Ok(ExitCode::SUCCESS)
+                Ok(Exit::Success)
             }
             Command::Fit(fit) => fit.execute(),
             Command::Plot { dir } => {
                 draw_plots(&dir)?;
-                Ok(ExitCode::SUCCESS)
+                Ok(Exit::Success)
             }
             Command::Report { dir, out } => {
                 let out = out.unwrap_or_else(|| dir.join("report.html"));
                 report::html::write_report(&dir, &out)?;
-                println!("Wrote {}", out.display());
-                Ok(ExitCode::SUCCESS)
+                eprintln!("Wrote {}", out.display());
+                Ok(Exit::Success)
             }
         }
     }
@@ -371,7 +372,7 @@ fn load(file: Option<&Path>, sets: &[String]) -> anyhow::Result<Experiment> {
 
 fn print_speed(requests: u64, started: Instant) {
     let elapsed = started.elapsed().as_secs_f64();
-    println!(
+    eprintln!(
         "\n{requests} simulated requests in {elapsed:.2} s ({:.1} M requests/s).",
         requests as f64 / elapsed.max(1e-9) / 1e6
     );
@@ -387,6 +388,18 @@ fn print_tables(experiment: &Experiment, results: &ExperimentResults) {
     }
 }
 
+/// 1 when some sweep point has no architecture that meets the objectives
+/// within the search range: the fleet cannot be sized there.
+fn plan_exit(plan: &dofleet::planner::Plan) -> Exit {
+    let points = plan.rows.iter().map(|r| r.point).max().map_or(0, |p| p + 1);
+    let unmet = (0..points).any(|p| !plan.rows.iter().any(|r| r.point == p && r.answer.is_some()));
+    if unmet {
+        Exit::ObjectiveFailed
+    } else {
+        Exit::Success
+    }
+}
+
 /// `plot` and `report` read everything from the directory.
 fn no_sets(sets: &[String], command: &str) -> anyhow::Result<()> {
     if !sets.is_empty() {
@@ -398,7 +411,7 @@ fn no_sets(sets: &[String], command: &str) -> anyhow::Result<()> {
 /// Draws the charts of an output directory and says where they went.
 fn draw_plots(dir: &Path) -> anyhow::Result<()> {
     let written = report::plots::write_plots(dir)?;
-    println!(
+    eprintln!(
         "Drew {} charts (PNG and SVG) in {}",
         written.len() / 2,
         dir.display()

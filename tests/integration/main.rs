@@ -10,6 +10,7 @@ mod cli;
 mod closed_forms;
 mod common;
 mod determinism;
+mod exit_codes;
 mod invariants;
 mod output_dirs;
 mod planning;

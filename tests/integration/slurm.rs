@@ -240,7 +240,7 @@ fn submit_without_sbatch_on_path_fails_clearly_and_keeps_the_scripts() {
         .arg("--submit")
         .env("PATH", tmp.path().join("empty"))
         .assert()
-        .code(2)
+        .code(3)
         .stderr(
             predicate::str::contains("sbatch is not on PATH")
                 .and(predicate::str::contains("submit.sh"))
