@@ -58,6 +58,15 @@ pub enum Sub {
         /// Do not draw the charts (PNG and SVG) next to the CSV files.
         #[arg(long)]
         no_plots: bool,
+        /// An objective to judge every architecture against, such as
+        /// 'p99<=200ms' (repeatable: all must hold; the grammar of `plan`).
+        /// Prints a verdict per architecture and the cheapest that meets
+        /// them all; exits 1 when a point has none.
+        #[arg(long = "slo", value_name = "METRIC<=VALUE")]
+        slos: Vec<String>,
+        /// One-sided confidence of the verdicts, over the replications.
+        #[arg(long, value_name = "P", default_value_t = 0.95)]
+        confidence: f64,
     },
     /// Find the smallest fleet (hosts, memory per host or compute-worker
     /// instances) that meets latency objectives, for each architecture.
@@ -89,6 +98,9 @@ pub enum Sub {
         /// output/<name>-plan).
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
+        /// Replace a plan already in the output directory.
+        #[arg(long)]
+        force: bool,
     },
     /// Merge shard directories of one experiment into one output directory.
     Merge {

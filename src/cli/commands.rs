@@ -12,7 +12,7 @@ use dofleet::experiment::{
     merge_dirs, run_experiment, run_to_dir, Experiment, ExperimentResults, OutputOptions,
     RunOptions, Shard,
 };
-use dofleet::planner::{Dimension, PlanOptions, Slo};
+use dofleet::planner::{Decision, Dimension, PlanOptions, Slo};
 use dofleet::report;
 
 use super::args::{Cli, Sub};
@@ -35,6 +35,9 @@ pub enum Command {
         output: OutputOptions,
         /// Draw the charts once the results are complete.
         plots: bool,
+        /// Objectives to judge the results against.
+        slos: Vec<Slo>,
+        confidence: f64,
     },
     /// Plan capacity.
     Plan {
@@ -92,7 +95,11 @@ impl Command {
                 resume,
                 shard,
                 no_plots,
+                slos,
+                confidence,
             }) => {
+                let slos = parse_slos(&slos)?;
+                check_confidence(confidence)?;
                 let shard = shard
                     .map(|s| s.parse::<Shard>())
                     .transpose()
@@ -110,6 +117,8 @@ impl Command {
                         shard,
                     },
                     plots: !no_plots,
+                    slos,
+                    confidence,
                 }
             }
             Some(Sub::Plan {
@@ -120,20 +129,27 @@ impl Command {
                 min,
                 max,
                 out,
+                force,
             }) => {
-                let slos = slos
-                    .iter()
-                    .map(|s| s.parse::<Slo>())
-                    .collect::<Result<Vec<_>, _>>()?;
+                let slos = parse_slos(&slos)?;
                 let dimension = Dimension::from_name(&search)
                     .with_context(|| format!("--search: unknown dimension {search:?}"))?;
-                if !(confidence > 0.5 && confidence < 1.0) {
-                    bail!("--confidence: expected a probability between 0.5 and 1 (exclusive), such as 0.95; found {confidence}");
-                }
+                check_confidence(confidence)?;
                 let experiment = load(Some(&file), sets)?;
                 let out = out.unwrap_or_else(|| {
                     PathBuf::from("output").join(format!("{}-plan", experiment.name))
                 });
+                // Refused before the search, which can take minutes.
+                if !force {
+                    for name in ["plan.csv", "plan_evaluations.csv"] {
+                        if out.join(name).exists() {
+                            return Err(super::exit::bad_input(anyhow::anyhow!(
+                                "{} already holds a plan ({name}); use --force to replace it",
+                                out.display()
+                            )));
+                        }
+                    }
+                }
                 Command::Plan {
                     experiment: Box::new(experiment),
                     options: PlanOptions {
@@ -143,6 +159,7 @@ impl Command {
                         min,
                         max,
                         threads,
+                        progress: options.progress,
                     },
                     out,
                 }
@@ -240,11 +257,14 @@ impl Command {
                 mut options,
                 output,
                 plots,
+                slos,
+                confidence,
             } => {
                 let cancel = Arc::new(AtomicBool::new(false));
                 install_ctrl_c(cancel.clone());
                 options.cancel = Some(cancel);
                 let started = Instant::now();
+                let mut exit = Exit::Success;
                 let done = run_to_dir(&experiment, &out, &options, output)?;
                 if done.interrupted {
                     eprintln!(
@@ -263,6 +283,27 @@ impl Command {
                         } else {
                             println!("{} (means over replications)\n", experiment.name);
                             print!("{}", report::sweep_table(&experiment, results));
+                        }
+                        if !slos.is_empty() {
+                            let decision = Decision::of(
+                                results,
+                                experiment.points.len(),
+                                &slos,
+                                confidence,
+                            );
+                            println!();
+                            print!(
+                                "{}",
+                                report::decision_table(&experiment, results, &decision)
+                            );
+                            println!();
+                            print!(
+                                "{}",
+                                report::answer_lines(&experiment, results, &decision)
+                            );
+                            if decision.any_point_unmet() {
+                                exit = Exit::ObjectiveFailed;
+                            }
                         }
                         print_speed(done.simulated_now, started);
                         eprintln!("Wrote {}", out.join("summary.csv").display());
@@ -283,7 +324,7 @@ impl Command {
                 if done.reused > 0 {
                     eprintln!("({} runs were already recorded and reused.)", done.reused);
                 }
-                Ok(Exit::Success)
+                Ok(exit)
             }
             Command::Plan {
                 experiment,
@@ -386,6 +427,21 @@ fn print_tables(experiment: &Experiment, results: &ExperimentResults) {
         println!("\nExpected Request Latency (simulated: median, share delegated, by request number since the DO started)\n");
         print!("{}", report::ordinal_table(results, p));
     }
+}
+
+/// The objectives of `--slo` options.
+fn parse_slos(texts: &[String]) -> anyhow::Result<Vec<Slo>> {
+    Ok(texts
+        .iter()
+        .map(|s| s.parse::<Slo>())
+        .collect::<Result<Vec<_>, _>>()?)
+}
+
+fn check_confidence(confidence: f64) -> anyhow::Result<()> {
+    if !(confidence > 0.5 && confidence < 1.0) {
+        bail!("--confidence: expected a probability between 0.5 and 1 (exclusive), such as 0.95; found {confidence}");
+    }
+    Ok(())
 }
 
 /// 1 when some sweep point has no architecture that meets the objectives

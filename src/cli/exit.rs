@@ -129,7 +129,6 @@ impl std::error::Error for Coded {}
 
 /// Marks an error as bad input (exit 2), whatever it wraps (an unreadable
 /// input file is an I/O error that means bad input).
-#[allow(dead_code)] // for commands whose input errors carry an io::Error
 pub fn bad_input(err: impl Into<anyhow::Error>) -> anyhow::Error {
     anyhow::Error::new(Coded {
         exit: Exit::BadInput,
