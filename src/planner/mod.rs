@@ -30,9 +30,10 @@ pub use verdict::{check, Check, Decision, RowVerdict, Verdict};
 
 use rayon::prelude::*;
 
-use crate::config::{ArchitectureVariant, Config};
+use crate::architectures::ArchitectureVariant;
 use crate::experiment::Experiment;
 use crate::metrics::{RunSummary, METRICS};
+use crate::simulation::Config;
 use crate::simulation::{simulate, RunIdentity};
 use crate::workload::ArrivalSource;
 
