@@ -64,9 +64,10 @@ pub enum Sub {
         /// them all; exits 1 when a point has none.
         #[arg(long = "slo", value_name = "METRIC<=VALUE")]
         slos: Vec<String>,
-        /// One-sided confidence of the verdicts, over the replications.
-        #[arg(long, value_name = "P", default_value_t = 0.95)]
-        confidence: f64,
+        /// One-sided confidence of the verdicts, over the replications
+        /// (default: the experiment's `slo.confidence`, else 0.95).
+        #[arg(long, value_name = "P")]
+        confidence: Option<f64>,
     },
     /// Find the smallest fleet (hosts, memory per host or compute-worker
     /// instances) that meets latency objectives, for each architecture.

@@ -98,13 +98,13 @@ impl Command {
                 slos,
                 confidence,
             }) => {
-                let slos = parse_slos(&slos)?;
-                check_confidence(confidence)?;
+                let experiment_file = load(Some(&file), sets)?;
+                let (slos, confidence) = objectives(&experiment_file, &slos, confidence)?;
                 let shard = shard
                     .map(|s| s.parse::<Shard>())
                     .transpose()
                     .map_err(|e| anyhow::anyhow!("--shard: {e}"))?;
-                let experiment = load(Some(&file), sets)?;
+                let experiment = experiment_file;
                 let out = out.unwrap_or_else(|| PathBuf::from("output").join(&experiment.name));
                 Command::Run {
                     file,
@@ -408,7 +408,10 @@ fn install_ctrl_c(cancel: Arc<AtomicBool>) {
 /// `--set` overrides.
 fn load(file: Option<&Path>, sets: &[String]) -> anyhow::Result<Experiment> {
     let spec = dofleet::experiment::config::load_experiment(file, sets)?;
-    Ok(Experiment::from_spec(spec))
+    let experiment = Experiment::from_spec(spec);
+    // A bad objective is refused by every command, as any bad key is.
+    objectives(&experiment, &[], None)?;
+    Ok(experiment)
 }
 
 fn print_speed(requests: u64, started: Instant) {
@@ -428,6 +431,33 @@ fn print_tables(experiment: &Experiment, results: &ExperimentResults) {
         print!("{}", report::ordinal_table(results, p));
     }
 }
+
+/// The objectives to judge a run by: the `--slo` options if any, else the
+/// experiment's `[slo]` table; `--confidence` if given, else the table's.
+fn objectives(
+    experiment: &Experiment,
+    flags: &[String],
+    flag_confidence: Option<f64>,
+) -> anyhow::Result<(Vec<Slo>, f64)> {
+    let slos = if flags.is_empty() {
+        experiment
+            .slo
+            .objectives
+            .iter()
+            .map(|o| o.text.parse::<Slo>().map_err(|e| o.error(&e.message)))
+            .collect::<Result<Vec<_>, _>>()?
+    } else {
+        parse_slos(flags)?
+    };
+    let confidence = flag_confidence
+        .or(experiment.slo.confidence)
+        .unwrap_or(DEFAULT_CONFIDENCE);
+    check_confidence(confidence)?;
+    Ok((slos, confidence))
+}
+
+/// The one-sided confidence of verdicts when none is given.
+const DEFAULT_CONFIDENCE: f64 = 0.95;
 
 /// The objectives of `--slo` options.
 fn parse_slos(texts: &[String]) -> anyhow::Result<Vec<Slo>> {

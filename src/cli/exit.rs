@@ -18,7 +18,7 @@
 use std::fmt;
 use std::process::ExitCode;
 
-use dofleet::config::ConfigError;
+use dofleet::experiment::config::ConfigError;
 use dofleet::experiment::{OutputError, RecordError, RunError};
 use dofleet::workload::TraceError;
 

@@ -134,3 +134,81 @@ fn a_plan_that_meets_nothing_exits_1() {
         .assert()
         .code(0);
 }
+
+/// `run --slo`: every architecture meets an objective of an hour, so the
+/// answer is the one with the lowest mean cost in summary.csv; an objective
+/// of a microsecond is met by none, and the run exits 1.
+#[test]
+fn run_with_objectives_answers_with_the_cheapest_and_exits_1_when_none_meets() {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let exp = tmp.path().join("two.toml");
+    std::fs::write(
+        &exp,
+        "duration = \"20s\"\nreplications = 2\n[workload]\ntenants = 50\nrate_rps = 10\n\
+         [slo]\nobjectives = [\"p99<=1h\"]\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let out = tmp.path().join("out");
+    let run = dofleet()
+        .arg("run")
+        .arg(&exp)
+        .arg("--out")
+        .arg(&out)
+        .args(["--quiet", "--no-plots"])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(run.status.code(), Some(0));
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        stdout.contains("Objectives: p99<=1h (one-sided 95% confidence over 2 replications)"),
+        "{stdout}"
+    );
+    assert_eq!(stdout.matches("| meets").count(), 5, "{stdout}");
+    // The cheapest row of summary.csv, by mean monthly cost.
+    let csv = std::fs::read_to_string(out.join("summary.csv")).unwrap_or_else(|e| panic!("{e}"));
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().unwrap_or_default().split(',').collect();
+    let col = |name: &str| {
+        header
+            .iter()
+            .position(|c| *c == name)
+            .unwrap_or_else(|| panic!("{name}"))
+    };
+    let (arch, compile, cost) = (
+        col("architecture"),
+        col("runtime_wasm_compile"),
+        col("cost_usd_month"),
+    );
+    let cheapest = lines
+        .map(|l| {
+            let cells: Vec<&str> = l.split(',').collect();
+            let title = match (cells[arch], cells[compile]) {
+                ("traditional", _) => "Traditional".to_string(),
+                ("hybrid", _) => "Hybrid".to_string(),
+                ("thin", _) => "Thin State".to_string(),
+                (_, compile) => format!("Lazy WASM ({compile})"),
+            };
+            (title, cells[cost].parse::<f64>().unwrap_or(f64::NAN))
+        })
+        .min_by(|a, b| a.1.total_cmp(&b.1))
+        .unwrap_or_else(|| panic!("no rows"));
+    let title = &cheapest.0;
+    assert!(
+        stdout.contains(&format!(
+            "Answer: {title} meets every objective at the lowest monthly cost"
+        )),
+        "{cheapest:?}\n{stdout}"
+    );
+    // --slo replaces the table's objectives; --force reruns into the directory.
+    dofleet()
+        .arg("run")
+        .arg(&exp)
+        .arg("--out")
+        .arg(&out)
+        .args(["--quiet", "--no-plots", "--force", "--slo", "p99<=0.001ms"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "no architecture is known to meet every objective",
+        ));
+}
