@@ -68,6 +68,11 @@ pub enum Sub {
         /// (default: the experiment's `slo.confidence`, else 0.95).
         #[arg(long, value_name = "P")]
         confidence: Option<f64>,
+        /// What stdout carries: the Markdown tables, or the summary as JSON
+        /// (the rows and columns of summary.csv, as summary.json holds
+        /// them; the exit code still gives the verdict).
+        #[arg(long, value_name = "FORMAT", default_value = "table", value_parser = ["table", "json"])]
+        format: String,
     },
     /// Find the smallest fleet (hosts, memory per host or compute-worker
     /// instances) that meets latency objectives, for each architecture.

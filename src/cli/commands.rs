@@ -38,6 +38,8 @@ pub enum Command {
         /// Objectives to judge the results against.
         slos: Vec<Slo>,
         confidence: f64,
+        /// Print the summary as JSON instead of the tables.
+        json: bool,
     },
     /// Plan capacity.
     Plan {
@@ -97,6 +99,7 @@ impl Command {
                 no_plots,
                 slos,
                 confidence,
+                format,
             }) => {
                 let experiment_file = load(Some(&file), sets)?;
                 let (slos, confidence) = objectives(&experiment_file, &slos, confidence)?;
@@ -119,6 +122,7 @@ impl Command {
                     plots: !no_plots,
                     slos,
                     confidence,
+                    json: format == "json",
                 }
             }
             Some(Sub::Plan {
@@ -259,6 +263,7 @@ impl Command {
                 plots,
                 slos,
                 confidence,
+                json,
             } => {
                 let cancel = Arc::new(AtomicBool::new(false));
                 install_ctrl_c(cancel.clone());
@@ -278,7 +283,9 @@ impl Command {
                 }
                 match &done.results {
                     Some(results) => {
-                        if experiment.points.len() == 1 {
+                        if json {
+                            print!("{}", report::summary_json(&experiment, results));
+                        } else if experiment.points.len() == 1 {
                             print_tables(&experiment, results);
                         } else {
                             println!("{} (means over replications)\n", experiment.name);
@@ -291,16 +298,18 @@ impl Command {
                                 &slos,
                                 confidence,
                             );
-                            println!();
-                            print!(
-                                "{}",
-                                report::decision_table(&experiment, results, &decision)
-                            );
-                            println!();
-                            print!(
-                                "{}",
+                            // In JSON mode stdout is the summary alone; the
+                            // verdict goes to stderr and the exit code.
+                            let text = format!(
+                                "\n{}\n{}",
+                                report::decision_table(&experiment, results, &decision),
                                 report::answer_lines(&experiment, results, &decision)
                             );
+                            if json {
+                                eprint!("{text}");
+                            } else {
+                                print!("{text}");
+                            }
                             if decision.any_point_unmet() {
                                 exit = Exit::ObjectiveFailed;
                             }

@@ -8,7 +8,7 @@
 use std::io;
 use std::path::Path;
 
-use super::csv_out::number;
+use super::export::csv::number;
 use super::table::{format_ms, markdown};
 use super::write_atomically;
 use crate::planner::{Evaluation, Plan, PlanRow};

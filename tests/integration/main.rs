@@ -11,6 +11,7 @@ mod closed_forms;
 mod common;
 mod determinism;
 mod exit_codes;
+mod exports;
 mod invariants;
 mod output_dirs;
 mod planning;
