@@ -85,9 +85,12 @@ fn library_class(cause: &(dyn std::error::Error + 'static)) -> Option<Exit> {
     if let Some(e) = cause.downcast_ref::<OutputError>() {
         return match e {
             OutputError::Io { .. } => Some(Exit::Failure),
-            OutputError::Exists { .. } | OutputError::ForceAndResume | OutputError::Merge(_) => {
-                Some(Exit::BadInput)
-            }
+            OutputError::Exists { .. }
+            | OutputError::Refused { .. }
+            | OutputError::Foreign { .. }
+            | OutputError::Locked { .. }
+            | OutputError::ForceAndResume
+            | OutputError::Merge(_) => Some(Exit::BadInput),
             // Transparent wrappers: the chain skips the wrapped error.
             OutputError::Record(r) => Some(record_class(r)),
             OutputError::Run(_) => Some(Exit::Failure),
@@ -198,6 +201,7 @@ mod tests {
         let exists = anyhow::Error::new(OutputError::Exists {
             dir: "out".into(),
             what: "summary.csv".into(),
+            resumable: true,
         });
         assert_eq!(Exit::of_error(&exists), Exit::BadInput);
         let disk = anyhow::Error::new(OutputError::Io {
