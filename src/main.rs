@@ -8,15 +8,15 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     match run() {
-        Ok(code) => code,
+        Ok(exit) => exit.into(),
         Err(err) => {
             eprintln!("error: {err:#}");
-            ExitCode::from(2)
+            cli::Exit::of_error(&err).into()
         }
     }
 }
 
-fn run() -> anyhow::Result<ExitCode> {
+fn run() -> anyhow::Result<cli::Exit> {
     let args = cli::Cli::parse();
     let command = cli::Command::from_args(args)?;
     command.execute()

@@ -58,6 +58,21 @@ pub enum Sub {
         /// Do not draw the charts (PNG and SVG) next to the CSV files.
         #[arg(long)]
         no_plots: bool,
+        /// An objective to judge every architecture against, such as
+        /// 'p99<=200ms' (repeatable: all must hold; the grammar of `plan`).
+        /// Prints a verdict per architecture and the cheapest that meets
+        /// them all; exits 1 when a point has none.
+        #[arg(long = "slo", value_name = "METRIC<=VALUE")]
+        slos: Vec<String>,
+        /// One-sided confidence of the verdicts, over the replications
+        /// (default: the experiment's `slo.confidence`, else 0.95).
+        #[arg(long, value_name = "P")]
+        confidence: Option<f64>,
+        /// What stdout carries: the Markdown tables, or the summary as JSON
+        /// (the rows and columns of summary.csv, as summary.json holds
+        /// them; the exit code still gives the verdict).
+        #[arg(long, value_name = "FORMAT", default_value = "table", value_parser = ["table", "json"])]
+        format: String,
     },
     /// Find the smallest fleet (hosts, memory per host or compute-worker
     /// instances) that meets latency objectives, for each architecture.
@@ -89,6 +104,9 @@ pub enum Sub {
         /// output/<name>-plan).
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
+        /// Replace a plan already in the output directory.
+        #[arg(long)]
+        force: bool,
     },
     /// Merge shard directories of one experiment into one output directory.
     Merge {

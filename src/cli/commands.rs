@@ -2,7 +2,6 @@
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
@@ -13,10 +12,11 @@ use dofleet::experiment::{
     inspect_out_dir, merge_dirs, resolve_out_dir, run_experiment, run_to_dir, Experiment,
     ExperimentResults, OutputOptions, RunOptions, Shard,
 };
-use dofleet::planner::{Dimension, PlanOptions, Slo};
+use dofleet::planner::{Decision, Dimension, PlanOptions, Slo};
 use dofleet::report;
 
 use super::args::{Cli, Sub};
+use super::exit::Exit;
 
 /// A command, checked and ready to execute.
 #[derive(Debug)]
@@ -35,6 +35,11 @@ pub enum Command {
         output: OutputOptions,
         /// Draw the charts once the results are complete.
         plots: bool,
+        /// Objectives to judge the results against.
+        slos: Vec<Slo>,
+        confidence: f64,
+        /// Print the summary as JSON instead of the tables.
+        json: bool,
     },
     /// Plan capacity.
     Plan {
@@ -93,12 +98,17 @@ impl Command {
                 resume,
                 shard,
                 no_plots,
+                slos,
+                confidence,
+                format,
             }) => {
+                let experiment_file = load(Some(&file), sets)?;
+                let (slos, confidence) = objectives(&experiment_file, &slos, confidence)?;
                 let shard = shard
                     .map(|s| s.parse::<Shard>())
                     .transpose()
                     .map_err(|e| anyhow::anyhow!("--shard: {e}"))?;
-                let experiment = load(Some(&file), sets)?;
+                let experiment = experiment_file;
                 let out = out.unwrap_or_else(|| PathBuf::from("output").join(&experiment.name));
                 Command::Run {
                     file,
@@ -111,6 +121,9 @@ impl Command {
                         shard,
                     },
                     plots: !no_plots,
+                    slos,
+                    confidence,
+                    json: format == "json",
                 }
             }
             Some(Sub::Plan {
@@ -121,20 +134,27 @@ impl Command {
                 min,
                 max,
                 out,
+                force,
             }) => {
-                let slos = slos
-                    .iter()
-                    .map(|s| s.parse::<Slo>())
-                    .collect::<Result<Vec<_>, _>>()?;
+                let slos = parse_slos(&slos)?;
                 let dimension = Dimension::from_name(&search)
                     .with_context(|| format!("--search: unknown dimension {search:?}"))?;
-                if !(confidence > 0.5 && confidence < 1.0) {
-                    bail!("--confidence: expected a probability between 0.5 and 1 (exclusive), such as 0.95; found {confidence}");
-                }
+                check_confidence(confidence)?;
                 let experiment = load(Some(&file), sets)?;
                 let out = out.unwrap_or_else(|| {
                     PathBuf::from("output").join(format!("{}-plan", experiment.name))
                 });
+                // Refused before the search, which can take minutes.
+                if !force {
+                    for name in ["plan.csv", "plan_evaluations.csv"] {
+                        if out.join(name).exists() {
+                            return Err(super::exit::bad_input(anyhow::anyhow!(
+                                "{} already holds a plan ({name}); use --force to replace it",
+                                out.display()
+                            )));
+                        }
+                    }
+                }
                 Command::Plan {
                     experiment: Box::new(experiment),
                     options: PlanOptions {
@@ -144,6 +164,7 @@ impl Command {
                         min,
                         max,
                         threads,
+                        progress: options.progress,
                     },
                     out,
                 }
@@ -222,7 +243,7 @@ impl Command {
     }
 
     /// Does it.
-    pub fn execute(self) -> anyhow::Result<ExitCode> {
+    pub fn execute(self) -> anyhow::Result<Exit> {
         match self {
             Command::Default {
                 experiment,
@@ -232,7 +253,7 @@ impl Command {
                 let results = run_experiment(&experiment, &options)?;
                 print_tables(&experiment, &results);
                 print_speed(results.simulated_requests, started);
-                Ok(ExitCode::SUCCESS)
+                Ok(Exit::Success)
             }
             Command::Run {
                 file,
@@ -241,11 +262,15 @@ impl Command {
                 mut options,
                 output,
                 plots,
+                slos,
+                confidence,
+                json,
             } => {
                 let cancel = Arc::new(AtomicBool::new(false));
                 install_ctrl_c(cancel.clone());
                 options.cancel = Some(cancel);
                 let started = Instant::now();
+                let mut exit = Exit::Success;
                 let done = run_to_dir(&experiment, &out, &options, output)?;
                 if done.interrupted {
                     eprintln!(
@@ -255,18 +280,43 @@ impl Command {
                         file.display(),
                         out.display()
                     );
-                    return Ok(ExitCode::from(130));
+                    return Ok(Exit::Interrupted);
                 }
                 match &done.results {
                     Some(results) => {
-                        if experiment.points.len() == 1 {
+                        if json {
+                            print!("{}", report::summary_json(&experiment, results));
+                        } else if experiment.points.len() == 1 {
                             print_tables(&experiment, results);
                         } else {
                             println!("{} (means over replications)\n", experiment.name);
                             print!("{}", report::sweep_table(&experiment, results));
                         }
+                        if !slos.is_empty() {
+                            let decision = Decision::of(
+                                results,
+                                experiment.points.len(),
+                                &slos,
+                                confidence,
+                            );
+                            // In JSON mode stdout is the summary alone; the
+                            // verdict goes to stderr and the exit code.
+                            let text = format!(
+                                "\n{}\n{}",
+                                report::decision_table(&experiment, results, &decision),
+                                report::answer_lines(&experiment, results, &decision)
+                            );
+                            if json {
+                                eprint!("{text}");
+                            } else {
+                                print!("{text}");
+                            }
+                            if decision.any_point_unmet() {
+                                exit = Exit::ObjectiveFailed;
+                            }
+                        }
                         print_speed(done.simulated_now, started);
-                        println!("Wrote {}", out.join("summary.csv").display());
+                        eprintln!("Wrote {}", out.join("summary.csv").display());
                         if plots {
                             // The results are written: a chart that cannot
                             // be drawn is reported, not a failed run.
@@ -275,16 +325,16 @@ impl Command {
                             }
                         }
                     }
-                    None => println!(
+                    None => eprintln!(
                         "Shard done: {} runs in {}. Merge all shards with: dofleet merge DIR... --out DIR",
                         done.ran + done.reused,
                         out.display()
                     ),
                 }
                 if done.reused > 0 {
-                    println!("({} runs were already recorded and reused.)", done.reused);
+                    eprintln!("({} runs were already recorded and reused.)", done.reused);
                 }
-                Ok(ExitCode::SUCCESS)
+                Ok(exit)
             }
             Command::Plan {
                 experiment,
@@ -295,8 +345,8 @@ impl Command {
                 print!("{}", report::plan_table(&plan));
                 report::write_plan(&plan, &out)
                     .with_context(|| format!("cannot write the plan into {}", out.display()))?;
-                println!("\nWrote {}", out.join("plan.csv").display());
-                Ok(ExitCode::SUCCESS)
+                eprintln!("\nWrote {}", out.join("plan.csv").display());
+                Ok(plan_exit(&plan))
             }
             Command::Merge {
                 experiment,
@@ -305,47 +355,48 @@ impl Command {
                 force,
             } => {
                 let results = merge_dirs(&experiment, &dirs, &out, force)?;
-                println!(
+                eprintln!(
                     "Merged {} shards ({} rows) into {}",
                     dirs.len(),
                     results.rows.len(),
                     out.join("summary.csv").display()
                 );
-                Ok(ExitCode::SUCCESS)
+                Ok(Exit::Success)
             }
             Command::Slurm { job, submit, force } => {
                 let scripts = job.write(force)?;
-                println!(
+                eprintln!(
                     "Wrote {}, {} and {}",
                     scripts.shards.display(),
                     scripts.merge.display(),
                     scripts.submit.display()
                 );
                 if submit {
-                    dofleet::cluster::submit(&scripts)?;
+                    // sbatch missing or refusing is the machine's failure, not the input's.
+                    dofleet::cluster::submit(&scripts).map_err(super::exit::failure)?;
                 } else {
-                    println!(
+                    eprintln!(
                         "Submit them with: bash {}",
                         dofleet::cluster::shell_quote(&scripts.submit.to_string_lossy())
                     );
                 }
-                Ok(ExitCode::SUCCESS)
+                Ok(Exit::Success)
             }
             Command::ShowConfig { experiment } => {
                 print!("{}", experiment.resolved);
-                Ok(ExitCode::SUCCESS)
+                Ok(Exit::Success)
             }
             Command::Fit(fit) => fit.execute(),
             Command::Plot { dir } => {
                 draw_plots(&dir)?;
-                Ok(ExitCode::SUCCESS)
+                Ok(Exit::Success)
             }
             Command::Report { dir, out } => {
                 let out = out.unwrap_or_else(|| dir.join(dofleet::experiment::REPORT));
                 refuse_foreign_file(&out)?;
                 report::html::write_report(&dir, &out)?;
-                println!("Wrote {}", out.display());
-                Ok(ExitCode::SUCCESS)
+                eprintln!("Wrote {}", out.display());
+                Ok(Exit::Success)
             }
         }
     }
@@ -401,12 +452,15 @@ fn slurm_out_dir(out: &Path) -> anyhow::Result<PathBuf> {
 /// `--set` overrides.
 fn load(file: Option<&Path>, sets: &[String]) -> anyhow::Result<Experiment> {
     let spec = dofleet::experiment::config::load_experiment(file, sets)?;
-    Ok(Experiment::from_spec(spec))
+    let experiment = Experiment::from_spec(spec);
+    // A bad objective is refused by every command, as any bad key is.
+    objectives(&experiment, &[], None)?;
+    Ok(experiment)
 }
 
 fn print_speed(requests: u64, started: Instant) {
     let elapsed = started.elapsed().as_secs_f64();
-    println!(
+    eprintln!(
         "\n{requests} simulated requests in {elapsed:.2} s ({:.1} M requests/s).",
         requests as f64 / elapsed.max(1e-9) / 1e6
     );
@@ -422,6 +476,60 @@ fn print_tables(experiment: &Experiment, results: &ExperimentResults) {
     }
 }
 
+/// The objectives to judge a run by: the `--slo` options if any, else the
+/// experiment's `[slo]` table; `--confidence` if given, else the table's.
+fn objectives(
+    experiment: &Experiment,
+    flags: &[String],
+    flag_confidence: Option<f64>,
+) -> anyhow::Result<(Vec<Slo>, f64)> {
+    let slos = if flags.is_empty() {
+        experiment
+            .slo
+            .objectives
+            .iter()
+            .map(|o| o.text.parse::<Slo>().map_err(|e| o.error(&e.message)))
+            .collect::<Result<Vec<_>, _>>()?
+    } else {
+        parse_slos(flags)?
+    };
+    let confidence = flag_confidence
+        .or(experiment.slo.confidence)
+        .unwrap_or(DEFAULT_CONFIDENCE);
+    check_confidence(confidence)?;
+    Ok((slos, confidence))
+}
+
+/// The one-sided confidence of verdicts when none is given.
+const DEFAULT_CONFIDENCE: f64 = 0.95;
+
+/// The objectives of `--slo` options.
+fn parse_slos(texts: &[String]) -> anyhow::Result<Vec<Slo>> {
+    Ok(texts
+        .iter()
+        .map(|s| s.parse::<Slo>())
+        .collect::<Result<Vec<_>, _>>()?)
+}
+
+fn check_confidence(confidence: f64) -> anyhow::Result<()> {
+    if !(confidence > 0.5 && confidence < 1.0) {
+        bail!("--confidence: expected a probability between 0.5 and 1 (exclusive), such as 0.95; found {confidence}");
+    }
+    Ok(())
+}
+
+/// 1 when some sweep point has no architecture that meets the objectives
+/// within the search range: the fleet cannot be sized there.
+fn plan_exit(plan: &dofleet::planner::Plan) -> Exit {
+    let points = plan.rows.iter().map(|r| r.point).max().map_or(0, |p| p + 1);
+    let unmet = (0..points).any(|p| !plan.rows.iter().any(|r| r.point == p && r.answer.is_some()));
+    if unmet {
+        Exit::ObjectiveFailed
+    } else {
+        Exit::Success
+    }
+}
+
 /// `plot` and `report` read everything from the directory.
 fn no_sets(sets: &[String], command: &str) -> anyhow::Result<()> {
     if !sets.is_empty() {
@@ -433,7 +541,7 @@ fn no_sets(sets: &[String], command: &str) -> anyhow::Result<()> {
 /// Draws the charts of an output directory and says where they went.
 fn draw_plots(dir: &Path) -> anyhow::Result<()> {
     let written = report::plots::write_plots(dir)?;
-    println!(
+    eprintln!(
         "Drew {} charts (PNG and SVG) in {}",
         written.len() / 2,
         dir.display()

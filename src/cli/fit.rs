@@ -2,7 +2,6 @@
 //! [`dofleet::workload::fit`], which does the work.
 
 use std::path::PathBuf;
-use std::process::ExitCode;
 
 use anyhow::bail;
 use dofleet::workload::fit::fit_trace;
@@ -46,7 +45,7 @@ impl FitCommand {
     }
 
     /// Fits and prints the report and snippet.
-    pub fn execute(self) -> anyhow::Result<ExitCode> {
+    pub fn execute(self) -> anyhow::Result<super::Exit> {
         let fit = fit_trace(&self.trace, self.tenant, self.spread, self.seed)?;
         let shown = self.trace.display().to_string();
         let mut command = format!("dofleet fit {shown}");
@@ -60,6 +59,6 @@ impl FitCommand {
             command.push_str(&format!(" --seed {}", self.seed));
         }
         print!("{}", fit.report(&shown, &command));
-        Ok(ExitCode::SUCCESS)
+        Ok(super::Exit::Success)
     }
 }

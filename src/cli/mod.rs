@@ -3,7 +3,9 @@
 
 mod args;
 mod commands;
+pub mod exit;
 mod fit;
 
 pub use args::Cli;
 pub use commands::Command;
+pub use exit::Exit;

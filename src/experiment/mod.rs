@@ -24,5 +24,6 @@ pub use output::{manifest_of, run_to_dir, DirOutcome, OutputError, OutputOptions
 pub use plan::{Experiment, Point, RunSpec};
 pub use record::{record_name, RecordError, RunRecord};
 pub use results::{ExperimentResults, ResultRow, Stat};
+pub(crate) use runner::progress_bar;
 pub use runner::{run_experiment, run_runs, RunCounts, RunError, RunOptions};
 pub use shard::Shard;

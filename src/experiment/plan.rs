@@ -1,7 +1,7 @@
 //! The runs of an experiment.
 
 use crate::architectures::ArchitectureVariant;
-use crate::experiment::config::ExperimentSpec;
+use crate::experiment::config::{ExperimentSpec, SloSpec};
 use crate::simulation::Config;
 use crate::simulation::RunIdentity;
 
@@ -22,6 +22,8 @@ pub struct Experiment {
     pub points: Vec<Point>,
     /// The resolved experiment as TOML; written to `config.toml`.
     pub resolved: String,
+    /// The experiment file's `[slo]` objectives (as written, unparsed).
+    pub slo: SloSpec,
 }
 
 /// One run: a point, an architecture of that point, a replication.
@@ -43,12 +45,14 @@ impl Experiment {
                 swept: Vec::new(),
             }],
             resolved,
+            slo: SloSpec::default(),
         }
     }
 
     /// The experiment an experiment file describes.
     pub fn from_spec(spec: ExperimentSpec) -> Self {
         let resolved = spec.to_toml();
+        let slo = spec.slo;
         let points = spec
             .points
             .into_iter()
@@ -61,6 +65,7 @@ impl Experiment {
             name: spec.name,
             points,
             resolved,
+            slo,
         }
     }
 

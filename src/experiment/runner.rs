@@ -58,7 +58,7 @@ pub fn run_runs(
     options: &RunOptions,
     on_done: impl Fn(&RunRecord) -> Result<(), String> + Sync,
 ) -> Result<Vec<RunRecord>, RunError> {
-    let bar = progress_bar(runs.len() as u64, options.progress);
+    let bar = progress_bar(runs.len() as u64, options.progress, "runs");
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(options.threads)
         .build()
@@ -137,16 +137,17 @@ pub fn run_experiment(
     Ok(ExperimentResults::gather(experiment, &records))
 }
 
-fn progress_bar(len: u64, show: bool) -> ProgressBar {
+/// A bar on stderr counting `len` units (hidden when `show` is false).
+pub(crate) fn progress_bar(len: u64, show: bool, unit: &str) -> ProgressBar {
     let target = if show {
         ProgressDrawTarget::stderr()
     } else {
         ProgressDrawTarget::hidden()
     };
     let bar = ProgressBar::with_draw_target(Some(len), target);
-    if let Ok(style) = ProgressStyle::with_template(
-        "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} runs, {msg}, ETA {eta}",
-    ) {
+    if let Ok(style) = ProgressStyle::with_template(&format!(
+        "{{spinner}} [{{elapsed_precise}}] {{bar:30}} {{pos}}/{{len}} {unit}, {{msg}}, ETA {{eta}}"
+    )) {
         bar.set_style(style);
     }
     bar

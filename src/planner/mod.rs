@@ -23,11 +23,12 @@
 //! itself evaluated and met every objective.
 
 mod slo;
+pub mod verdict;
 
 pub use slo::{Bound, Slo, SloError};
+pub use verdict::{check, Check, Decision, RowVerdict, Verdict};
 
 use rayon::prelude::*;
-use statrs::distribution::{ContinuousCDF, StudentsT};
 
 use crate::architectures::ArchitectureVariant;
 use crate::experiment::Experiment;
@@ -119,6 +120,8 @@ pub struct PlanOptions {
     pub max: Option<u64>,
     /// Worker threads (0: one per core).
     pub threads: usize,
+    /// A progress bar on stderr (one step per architecture and point).
+    pub progress: bool,
 }
 
 /// Why a plan could not be made.
@@ -236,24 +239,33 @@ pub fn plan(experiment: &Experiment, options: &PlanOptions) -> Result<Plan, Plan
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(options.threads)
         .build()?;
+    let bar = crate::experiment::progress_bar(jobs.len() as u64, options.progress, "plans");
+    let evaluated = std::sync::atomic::AtomicUsize::new(0);
     let rows: Result<Vec<PlanRow>, PlanError> = pool.install(|| {
         jobs.par_iter()
             .map(|&(p, variant, lo, hi)| {
                 let point = &experiment.points[p];
-                plan_one(&point.config, variant, lo, hi, options).map(
-                    |(answer, evaluations, notes)| PlanRow {
-                        point: p,
-                        swept: point.swept.clone(),
-                        architecture: variant.label(point.config.platform_runtime_wasm_compile),
-                        policy: point.config.policies.enabled.label(),
-                        answer,
-                        evaluations,
-                        notes,
-                    },
-                )
+                let found = plan_one(&point.config, variant, lo, hi, options);
+                if let Ok((_, evaluations, _)) = &found {
+                    let total = evaluated
+                        .fetch_add(evaluations.len(), std::sync::atomic::Ordering::Relaxed)
+                        + evaluations.len();
+                    bar.set_message(format!("{total} candidates evaluated"));
+                    bar.inc(1);
+                }
+                found.map(|(answer, evaluations, notes)| PlanRow {
+                    point: p,
+                    swept: point.swept.clone(),
+                    architecture: variant.label(point.config.platform_runtime_wasm_compile),
+                    policy: point.config.policies.enabled.label(),
+                    answer,
+                    evaluations,
+                    notes,
+                })
             })
             .collect()
     });
+    bar.finish_and_clear();
     let replications = experiment
         .points
         .first()
@@ -386,16 +398,10 @@ fn mean(xs: &[f64]) -> f64 {
 
 /// The mean of `xs` and its one-sided Student-t bound at `confidence`.
 fn one_sided(xs: &[f64], bound: Bound, confidence: f64) -> SloStat {
-    let n = xs.len();
-    let m = mean(xs);
-    if n < 2 || !m.is_finite() {
+    let (m, half) = verdict::one_sided_half_width(xs, confidence);
+    if !half.is_finite() {
         return SloStat { mean: m, bound: m };
     }
-    let var = xs.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (n - 1) as f64;
-    let t = StudentsT::new(0.0, 1.0, (n - 1) as f64)
-        .map(|d| d.inverse_cdf(confidence))
-        .unwrap_or(f64::NAN);
-    let half = t * (var / n as f64).sqrt();
     SloStat {
         mean: m,
         bound: match bound {

@@ -8,7 +8,7 @@
 use std::io;
 use std::path::Path;
 
-use super::csv_out::number;
+use super::export::csv::number;
 use super::table::{format_ms, markdown};
 use super::write_atomically;
 use crate::planner::{Evaluation, Plan, PlanRow};
@@ -81,7 +81,12 @@ pub fn plan_csv(plan: &Plan) -> io::Result<Vec<u8>> {
             cells.push(row.answer.map(|v| v.to_string()).unwrap_or_default());
             cells.push(row.answer.is_some().to_string());
             cells.push(slo_text.join(" and "));
-            cells.push(number(plan.confidence));
+            // One replication gives no confidence: none is written.
+            cells.push(if plan.replications < 2 {
+                String::new()
+            } else {
+                number(plan.confidence)
+            });
             cells.push(plan.replications.to_string());
             cells.extend(slo_cells(at, plan.slos.len()));
             cells.push(at.map_or(String::new(), |e| number(e.cost_usd_month)));
@@ -122,7 +127,8 @@ pub fn write_plan(plan: &Plan, dir: &Path) -> io::Result<()> {
     write_atomically(&dir.join("plan_evaluations.csv"), &evaluations_csv(plan)?)
 }
 
-fn format_value(metric: &str, x: f64) -> String {
+/// An objective's value: a duration for `_ms` metrics, else 4 decimals.
+pub(super) fn format_value(metric: &str, x: f64) -> String {
     if metric.ends_with("_ms") {
         format_ms(x)
     } else if x.is_finite() {
@@ -135,15 +141,18 @@ fn format_value(metric: &str, x: f64) -> String {
 /// The plan as the terminal shows it: a Markdown table, then the notes.
 pub fn plan_table(plan: &Plan) -> String {
     let key = plan.dimension.key();
+    let single = plan.replications < 2;
     let bound = format!("{:.0}%", plan.confidence * 100.0);
     let mut header: Vec<String> = vec!["architecture".into(), "policy".into()];
     header.extend(swept_keys(plan));
     header.push(format!("smallest {key}"));
-    header.extend(
-        plan.slos
-            .iter()
-            .map(|s| format!("{} (mean, {bound} bound)", s.metric)),
-    );
+    header.extend(plan.slos.iter().map(|s| {
+        if single {
+            format!("{} (one run)", s.metric)
+        } else {
+            format!("{} (mean, {bound} bound)", s.metric)
+        }
+    }));
     header.extend(["cost/month".into(), "evaluations".into()]);
     let rows: Vec<Vec<String>> = plan
         .rows
@@ -154,24 +163,37 @@ pub fn plan_table(plan: &Plan) -> String {
             cells.push(row.answer.map_or("not met".into(), |v| v.to_string()));
             for (j, slo) in plan.slos.iter().enumerate() {
                 cells.push(at.map_or("-".into(), |e| {
-                    format!(
-                        "{}, {}",
-                        format_value(slo.metric, e.slos[j].mean),
-                        format_value(slo.metric, e.slos[j].bound)
-                    )
+                    if single {
+                        format_value(slo.metric, e.slos[j].mean)
+                    } else {
+                        format!(
+                            "{}, {}",
+                            format_value(slo.metric, e.slos[j].mean),
+                            format_value(slo.metric, e.slos[j].bound)
+                        )
+                    }
                 }));
             }
-            cells.push(at.map_or("-".into(), |e| format!("${:.0}", e.cost_usd_month)));
+            // A cost only for a fleet that meets the objectives.
+            cells.push(at.map_or("-".into(), |e| super::format_usd(e.cost_usd_month)));
             cells.push(row.evaluations.len().to_string());
             cells
         })
         .collect();
     let slos: Vec<&str> = plan.slos.iter().map(|s| s.text.as_str()).collect();
-    let mut out = format!(
-        "Smallest {key} meeting {} (one-sided {bound} confidence over {} replications)\n\n",
-        slos.join(" and "),
-        plan.replications
-    );
+    let mut out = if single {
+        format!(
+            "Smallest {key} meeting {} on single values (one replication: no confidence \
+             can be claimed; set replications >= 2 for one)\n\n",
+            slos.join(" and ")
+        )
+    } else {
+        format!(
+            "Smallest {key} meeting {} (one-sided {bound} confidence over {} replications)\n\n",
+            slos.join(" and "),
+            plan.replications
+        )
+    };
     out.push_str(&markdown(&header, &rows));
     let notes: Vec<String> = plan
         .rows

@@ -66,7 +66,7 @@ pub(crate) fn markdown(header: &[String], rows: &[Vec<String>]) -> String {
 
 /// The seed's name; lazy also names its embedder setting, which decides
 /// everything about it.
-fn title(row: &ResultRow) -> String {
+pub(crate) fn title(row: &ResultRow) -> String {
     let a = row.variant.architecture;
     if a == Architecture::Lazy {
         format!(
@@ -117,8 +117,8 @@ fn describe_idle(config: &Config) -> String {
 
 /// The seed's "Comparison with Other Architectures", simulated: the cold
 /// start (median latency of a DO's first request), hot query (median of
-/// requests 6 onwards), overall p50/p99, and memory, with the seed's own
-/// figures alongside.
+/// requests 6 onwards), overall p50/p99, memory and the monthly cost (with
+/// its 95% interval), with the seed's own figures alongside.
 pub fn comparison_table(results: &ExperimentResults, point: usize) -> String {
     let header: Vec<String> = [
         "Architecture",
@@ -128,6 +128,7 @@ pub fn comparison_table(results: &ExperimentResults, point: usize) -> String {
         "p99",
         "Delegated",
         "Memory mean / peak",
+        "Cost/month",
         "Bundle Size",
         "Seed: cold / hot / memory",
     ]
@@ -152,6 +153,7 @@ pub fn comparison_table(results: &ExperimentResults, point: usize) -> String {
                     format_mb(mean(r, "memory_mean_mb")),
                     format_mb(mean(r, "memory_peak_mb"))
                 ),
+                super::decision::format_cost(r.stat("cost_usd_month")),
                 bundle.to_string(),
                 format!("{cold} / {hot} / {memory}"),
             ]
@@ -215,6 +217,7 @@ pub fn sweep_table(
             "p50",
             "p99",
             "Memory mean",
+            "Cost/month",
         ]
         .iter()
         .map(|s| s.to_string()),
@@ -234,6 +237,7 @@ pub fn sweep_table(
             cells.push(format_ms(mean(r, "latency_p50_ms")));
             cells.push(format_ms(mean(r, "latency_p99_ms")));
             cells.push(format_mb(mean(r, "memory_mean_mb")));
+            cells.push(super::decision::format_cost(r.stat("cost_usd_month")));
             cells
         })
         .collect();

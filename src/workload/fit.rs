@@ -297,10 +297,25 @@ fn round_to(x: f64, digits: i32) -> f64 {
 }
 
 impl TraceFit {
-    /// A human summary followed by an experiment snippet that reproduces
-    /// the trace's tenants, popularity, rate and daily cycle; `shown` is how
-    /// to name the trace (as the user typed it).
+    /// A human summary (as TOML comments) followed by an experiment snippet
+    /// that reproduces the trace's tenants, popularity, rate and daily
+    /// cycle: the whole text is valid TOML, so `dofleet fit TRACE >
+    /// fitted.toml` gives an experiment file. `shown` is how to name the
+    /// trace (as the user typed it).
     pub fn report(&self, shown: &str, command: &str) -> String {
+        let mut out = String::new();
+        for line in self.summary(shown).lines() {
+            out.push_str("# ");
+            out.push_str(line);
+            out.push('\n');
+        }
+        out.push('\n');
+        self.snippet(&mut out, shown, command);
+        out
+    }
+
+    /// The human summary of the fit, in sentences.
+    fn summary(&self, shown: &str) -> String {
         let mut out = String::new();
         let w = &mut out;
         let _ = writeln!(
@@ -360,12 +375,18 @@ impl TraceFit {
                 "Hourly profile: the trace covers less than 24 h, so none is fitted."
             );
         }
-        let _ = writeln!(w);
+        out
+    }
+
+    /// The experiment snippet, appended to `w`.
+    fn snippet(&self, w: &mut String, shown: &str, command: &str) {
+        let command = command.replace('\n', " ");
+        let shown_line = shown.replace('\n', " ");
         let _ = writeln!(
             w,
             "# Fitted by `{command}`.\n\
              # To replay the trace itself instead: arrivals = \"trace\" and\n\
-             # trace = \"{shown}\" (relative to the experiment file)."
+             # trace = \"{shown_line}\" (relative to the experiment file)."
         );
         let _ = writeln!(w, "duration = {:?}", format_duration(self.span));
         let _ = writeln!(w, "\n[workload]");
@@ -392,7 +413,6 @@ impl TraceFit {
                 let _ = writeln!(w, "arrivals = \"poisson\"");
             }
         }
-        out
     }
 }
 

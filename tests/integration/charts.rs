@@ -135,7 +135,7 @@ fn no_plots_draws_nothing_and_plot_draws_the_same_bytes_later() {
         .arg(&without)
         .assert()
         .success()
-        .stdout(predicate::str::contains("Drew 8 charts"));
+        .stderr(predicate::str::contains("Drew 8 charts"));
     assert_eq!(images(&with), images(&without));
     for name in images(&with) {
         assert!(
@@ -227,7 +227,7 @@ fn report(dir: &Path) -> (PathBuf, String) {
         .arg(dir)
         .assert()
         .success()
-        .stdout(predicate::str::contains("report.html"));
+        .stderr(predicate::str::contains("report.html"));
     let path = dir.join("report.html");
     let html = std::fs::read_to_string(&path).unwrap();
     (path, html)

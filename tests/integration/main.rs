@@ -10,6 +10,8 @@ mod cli;
 mod closed_forms;
 mod common;
 mod determinism;
+mod exit_codes;
+mod exports;
 mod hostile;
 mod invariants;
 mod output_dirs;

@@ -152,7 +152,7 @@ fn resume_after_losing_runs_completes_to_the_same_bytes() {
         .arg("--resume")
         .assert()
         .success()
-        .stdout(predicate::str::contains("10 runs were already recorded"));
+        .stderr(predicate::str::contains("10 runs were already recorded"));
     assert_same_aggregates(&whole, &resumed);
 }
 

@@ -38,6 +38,7 @@ fn planning_compute_instances_finds_the_erlang_c_answer() {
         min: None,
         max: Some(64),
         threads: 0,
+        progress: false,
     };
     let p = plan(&experiment, &options).unwrap_or_else(|e| panic!("{e}"));
     let row = &p.rows[0];

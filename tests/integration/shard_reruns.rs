@@ -61,7 +61,7 @@ fn a_shard_that_lost_runs_is_rerun_alone_with_resume_and_the_merge_then_matches(
         .args(["--shard", "2/3", "--resume", "--quiet"])
         .assert()
         .success()
-        .stdout(predicate::str::contains("already recorded and reused"));
+        .stderr(predicate::str::contains("already recorded and reused"));
     merge(&shards, &merged).success();
     assert_same_aggregates(&whole, &merged);
 }

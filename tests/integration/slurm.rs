@@ -82,7 +82,7 @@ fn the_scripts_are_readable_and_match_their_snapshots() {
         ])
         .assert()
         .success()
-        .stdout(predicate::str::contains("bash '"));
+        .stderr(predicate::str::contains("bash '"));
     for name in ["shards.sbatch", "merge.sbatch", "submit.sh"] {
         insta::assert_snapshot!(
             format!("slurm_{}", name.replace('.', "_")),
@@ -240,7 +240,7 @@ fn submit_without_sbatch_on_path_fails_clearly_and_keeps_the_scripts() {
         .arg("--submit")
         .env("PATH", tmp.path().join("empty"))
         .assert()
-        .code(2)
+        .code(3)
         .stderr(
             predicate::str::contains("sbatch is not on PATH")
                 .and(predicate::str::contains("submit.sh"))
@@ -323,7 +323,7 @@ fn tasks_then_merge_run_by_bash_give_the_unsharded_summary_even_in_a_quoted_path
     bash(&out.join("slurm/merge.sbatch"))
         .assert()
         .success()
-        .stdout(predicate::str::contains("Merged 3 shards"));
+        .stderr(predicate::str::contains("Merged 3 shards"));
     assert_eq!(
         std::fs::read(whole.join("summary.csv")).unwrap(),
         std::fs::read(out.join("summary.csv")).unwrap()

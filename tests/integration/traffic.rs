@@ -391,9 +391,14 @@ fn fit_recovers_a_generated_trace_and_its_snippet_loads() {
     let z = fit.zipf.unwrap_or_else(|| panic!("no Zipf fit"));
     assert!((z.s - 0.8).abs() < 4.5 * z.se, "{z:?}");
     assert!(fit.profile.is_none(), "2 h is less than a day");
-    // The snippet is a valid experiment over the default model.
+    // The whole report (prose as comments, then the snippet) is a valid
+    // experiment over the default model, as `dofleet fit T > f.toml` needs.
     let report = fit.report("gen.csv", "dofleet fit gen.csv");
-    let snippet = &report[report.find("# Fitted").unwrap_or(0)..];
+    let snippet = report.as_str();
+    assert!(
+        report.lines().take(3).all(|l| l.starts_with("# ")),
+        "{report}"
+    );
     assert!(
         snippet.contains(&format!("zipf_s = {:.4}", z.s)),
         "{snippet}"

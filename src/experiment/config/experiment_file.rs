@@ -1,5 +1,5 @@
-//! Experiment files: a configuration plus `name`, `description`, `extends`
-//! and a `[sweep]` grid, loaded by [`load_experiment`] into an
+//! Experiment files: a configuration plus `name`, `description`, `extends`,
+//! a `[sweep]` grid and `[slo]` objectives ([`super::objectives`]), loaded by [`load_experiment`] into an
 //! [`ExperimentSpec`] whose points are all validated before any run.
 //!
 //! Layers, in order: the embedded default model; the chain of files named
@@ -33,6 +33,7 @@ use toml::de::{DeTable, DeValue};
 
 use super::error::{quote_short, toml_quote, ConfigError, ErrorKind};
 use super::layer::{read_layer, read_layer_except, syntax_error, Assignment, Origin};
+use super::objectives::{read_slo, SloSpec};
 use super::resolve::{resolve, Merged};
 use super::scalar::{entries_in_order, get, wrong_type, Value};
 use super::sweep::{read_sweep, Dimension, SweptValue};
@@ -43,7 +44,7 @@ use crate::simulation::Config;
 pub const MAX_SWEEP_POINTS: usize = 100_000;
 
 /// The top-level keys of an experiment file that are not config keys.
-pub const EXPERIMENT_KEYS: &[&str] = &["extends", "name", "description", "sweep"];
+pub const EXPERIMENT_KEYS: &[&str] = &["extends", "name", "description", "sweep", "slo"];
 
 /// A loaded experiment: its configuration and its validated sweep points.
 #[derive(Debug, Clone, PartialEq)]
@@ -60,6 +61,8 @@ pub struct ExperimentSpec {
     /// The cartesian product of the sweep, the first key varying slowest;
     /// one point (the base) without a sweep.
     pub points: Vec<SweepPoint>,
+    /// The `[slo]` table: objectives to judge the results against.
+    pub slo: SloSpec,
 }
 
 /// One point of the grid.
@@ -107,6 +110,7 @@ pub fn load_experiment_source(
     let mut dimensions: Vec<Dimension> = Vec::new();
     let mut name = None;
     let mut description = None;
+    let mut slo = SloSpec::default();
     for (index, source) in layers.iter().enumerate() {
         if index == 0 {
             merged.apply(read_layer(source, index)?);
@@ -120,6 +124,9 @@ pub fn load_experiment_source(
         if index >= first_set || Some(index) == experiment_layer {
             name = meta.name.or(name);
             description = meta.description.or(description);
+        }
+        if let Some(layer_slo) = meta.slo {
+            slo.apply(layer_slo);
         }
         for dimension in meta.sweep {
             match dimensions.iter_mut().find(|d| d.key == dimension.key) {
@@ -152,6 +159,7 @@ pub fn load_experiment_source(
             .map(|d| (d.key.to_string(), d.values))
             .collect(),
         points,
+        slo,
     })
 }
 
@@ -176,6 +184,7 @@ impl ExperimentSpec {
             let values: Vec<&str> = values.iter().map(|v| v.toml.as_str()).collect();
             out.push_str(&format!("{} = [{}]\n", toml_quote(key), values.join(", ")));
         }
+        out.push_str(&self.slo.to_toml());
         out
     }
 }
@@ -203,6 +212,7 @@ struct Meta {
     name: Option<String>,
     description: Option<String>,
     sweep: Vec<Dimension>,
+    slo: Option<SloSpec>,
 }
 
 fn read_meta(source: &Source, layer: usize, is_set: bool) -> Result<Meta, ConfigError> {
@@ -244,6 +254,7 @@ fn read_meta(source: &Source, layer: usize, is_set: bool) -> Result<Meta, Config
                 string(source, "extends", value)?;
             }
             "sweep" => meta.sweep = read_sweep(source, layer, value)?,
+            "slo" => meta.slo = Some(read_slo(source, value)?),
             _ => {}
         }
     }

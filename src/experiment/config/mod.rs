@@ -20,6 +20,7 @@ mod duration_spec;
 mod error;
 mod experiment_file;
 mod layer;
+mod objectives;
 mod range;
 mod resolve;
 mod scalar;
@@ -43,6 +44,7 @@ pub use experiment_file::{
     load_experiment, load_experiment_source, ExperimentSpec, SweepPoint, EXPERIMENT_KEYS,
     MAX_SWEEP_POINTS,
 };
+pub use objectives::{ObjectiveText, SloSpec};
 pub use schema::{is_known_key, known_keys, nearest_known_key};
 pub use sweep::SweptValue;
 

@@ -1,4 +1,4 @@
-//! The CSV files of an output directory.
+//! CSV: the result tables ([`super`]) as the files of an output directory.
 //!
 //! - `summary.csv`: one row per (sweep point, architecture, policy set):
 //!   `architecture`, `policy`, `runtime_wasm_compile`, one column per swept
@@ -17,9 +17,10 @@
 use std::io;
 use std::path::Path;
 
-use super::write_atomically;
-use crate::experiment::{Experiment, ExperimentResults, ResultRow};
+use super::{id_cells, id_header, summary_table, Cell};
+use crate::experiment::{Experiment, ExperimentResults};
 use crate::metrics::METRICS;
+use crate::report::write_atomically;
 
 /// A CSV cell: shortest round-trip form, empty when not finite.
 pub(crate) fn number(x: f64) -> String {
@@ -28,38 +29,6 @@ pub(crate) fn number(x: f64) -> String {
     } else {
         String::new()
     }
-}
-
-fn swept_keys(experiment: &Experiment) -> Vec<String> {
-    experiment
-        .points
-        .first()
-        .map(|p| p.swept.iter().map(|(k, _)| k.clone()).collect())
-        .unwrap_or_default()
-}
-
-fn id_header(experiment: &Experiment) -> Vec<String> {
-    let mut header: Vec<String> = ["architecture", "policy", "runtime_wasm_compile"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-    header.extend(swept_keys(experiment));
-    header
-}
-
-fn id_cells(experiment: &Experiment, row: &ResultRow) -> Vec<String> {
-    let mut cells = vec![
-        row.variant.architecture.name().to_string(),
-        row.policy.clone(),
-        row.variant.runtime_wasm_compile.name().to_string(),
-    ];
-    cells.extend(
-        experiment.points[row.point]
-            .swept
-            .iter()
-            .map(|(_, v)| v.clone()),
-    );
-    cells
 }
 
 fn finish(w: csv::Writer<Vec<u8>>) -> Result<Vec<u8>, csv::Error> {
@@ -71,27 +40,14 @@ pub fn summary_csv(
     experiment: &Experiment,
     results: &ExperimentResults,
 ) -> Result<Vec<u8>, csv::Error> {
-    let with_ci = experiment.points.iter().any(|p| p.config.replications > 1);
+    let table = summary_table(experiment, results);
     let mut w = csv::Writer::from_writer(Vec::new());
-    let mut header = id_header(experiment);
-    header.push("replications".into());
-    for m in METRICS {
-        header.push(m.name.to_string());
-        if with_ci {
-            header.push(format!("{}_ci95", m.name));
-        }
-    }
-    w.write_record(&header)?;
-    for row in &results.rows {
-        let mut record = id_cells(experiment, row);
-        record.push(row.runs.len().to_string());
-        for s in &row.stats {
-            record.push(number(s.mean));
-            if with_ci {
-                record.push(number(s.ci95));
-            }
-        }
-        w.write_record(&record)?;
+    w.write_record(&table.header)?;
+    for row in &table.rows {
+        w.write_record(row.iter().map(|cell| match cell {
+            Cell::Text(t) => t.clone(),
+            Cell::Number(x) => number(*x),
+        }))?;
     }
     finish(w)
 }
@@ -153,8 +109,8 @@ pub fn cdf_csv(
 /// A function producing one CSV file's bytes.
 type CsvMaker = fn(&Experiment, &ExperimentResults) -> Result<Vec<u8>, csv::Error>;
 
-/// Writes `summary.csv`, `runs.csv` and `latency_cdf.csv` into `dir`,
-/// each atomically.
+/// Writes `summary.csv`, `runs.csv`, `latency_cdf.csv` and `summary.json`
+/// into `dir`, each atomically.
 pub fn write_results(
     dir: &Path,
     experiment: &Experiment,
@@ -169,5 +125,6 @@ pub fn write_results(
         let bytes = make(experiment, results).map_err(io::Error::other)?;
         write_atomically(&dir.join(name), &bytes)?;
     }
-    Ok(())
+    let json = super::json::summary_json(experiment, results);
+    write_atomically(&dir.join("summary.json"), json.as_bytes())
 }

@@ -1,0 +1,214 @@
+//! The exit-code contract (README, "Exit codes"): 0 success, 1 an objective
+//! failed, 2 bad input, 3 a runtime or I/O failure, 130 interrupted (tested
+//! in `output_dirs`). And the split of the streams: stdout carries results
+//! only, so `dofleet ... > file` gives a file a program can read.
+
+use std::path::Path;
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+fn dofleet() -> Command {
+    Command::cargo_bin("dofleet").unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// A tiny experiment: 20 tenants at 5 requests/s for 5 s, one replication.
+fn small(dir: &Path) -> std::path::PathBuf {
+    let path = dir.join("small.toml");
+    std::fs::write(
+        &path,
+        "duration = \"5s\"\nreplications = 1\n[workload]\ntenants = 20\nrate_rps = 5\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    path
+}
+
+#[test]
+fn a_bad_config_exits_2() {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let exp = tmp.path().join("bad.toml");
+    std::fs::write(&exp, "[workload]\ntenants = -3\n").unwrap_or_else(|e| panic!("{e}"));
+    dofleet().arg("run").arg(&exp).assert().code(2);
+    dofleet().args(["run", "--no-such-flag"]).assert().code(2);
+}
+
+#[test]
+fn results_in_the_way_exit_2_and_an_unwritable_output_exits_3() {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let exp = small(tmp.path());
+    let out = tmp.path().join("out");
+    let run = |out: &Path| {
+        let mut c = dofleet();
+        c.arg("run")
+            .arg(&exp)
+            .arg("--out")
+            .arg(out)
+            .args(["--quiet", "--no-plots"]);
+        c
+    };
+    run(&out).assert().code(0);
+    run(&out)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--force"));
+    // A directory under a plain file cannot be created: the OS refuses.
+    let file = tmp.path().join("plain-file");
+    std::fs::write(&file, "x").unwrap_or_else(|e| panic!("{e}"));
+    run(&file.join("out")).assert().code(3);
+}
+
+#[test]
+fn stdout_holds_the_tables_and_status_goes_to_stderr() {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let exp = small(tmp.path());
+    let out = dofleet()
+        .arg("run")
+        .arg(&exp)
+        .arg("--out")
+        .arg(tmp.path().join("out"))
+        .arg("--quiet")
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(out.status.success());
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert!(
+        stdout.contains("Comparison with Other Architectures"),
+        "{stdout}"
+    );
+    for status in ["Wrote ", "Drew ", "simulated requests in"] {
+        assert!(!stdout.contains(status), "{status:?} on stdout:\n{stdout}");
+        assert!(
+            stderr.contains(status),
+            "{status:?} not on stderr:\n{stderr}"
+        );
+    }
+}
+
+#[test]
+fn fit_writes_an_experiment_file_to_stdout() {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let trace = tmp.path().join("t.csv");
+    let rows: String = (0..200)
+        .map(|i| format!("{},t{}\n", i * 37, i % 7))
+        .collect();
+    std::fs::write(&trace, format!("timestamp_ms,tenant\n{rows}"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let out = dofleet()
+        .arg("fit")
+        .arg(&trace)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(out.status.success());
+    let fitted = tmp.path().join("fitted.toml");
+    std::fs::write(&fitted, &out.stdout).unwrap_or_else(|e| panic!("{e}"));
+    dofleet()
+        .arg("config")
+        .arg(&fitted)
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("tenants = 7"));
+}
+
+#[test]
+fn a_plan_that_meets_nothing_exits_1() {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let exp = small(tmp.path());
+    // No fleet of 1 to 2 hosts gives a p99 under a microsecond.
+    dofleet()
+        .args(["plan", "--slo", "p99<=0.001ms", "--max", "2", "--quiet"])
+        .arg(&exp)
+        .arg("--out")
+        .arg(tmp.path().join("plan"))
+        .args(["--set", "architectures=[\"thin\"]"])
+        .assert()
+        .code(1);
+    dofleet()
+        .args(["plan", "--slo", "p99<=1h", "--max", "2", "--quiet"])
+        .arg(&exp)
+        .arg("--out")
+        .arg(tmp.path().join("plan2"))
+        .args(["--set", "architectures=[\"thin\"]"])
+        .assert()
+        .code(0);
+}
+
+/// `run --slo`: every architecture meets an objective of an hour, so the
+/// answer is the one with the lowest mean cost in summary.csv; an objective
+/// of a microsecond is met by none, and the run exits 1.
+#[test]
+fn run_with_objectives_answers_with_the_cheapest_and_exits_1_when_none_meets() {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let exp = tmp.path().join("two.toml");
+    std::fs::write(
+        &exp,
+        "duration = \"20s\"\nreplications = 2\n[workload]\ntenants = 50\nrate_rps = 10\n\
+         [slo]\nobjectives = [\"p99<=1h\"]\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let out = tmp.path().join("out");
+    let run = dofleet()
+        .arg("run")
+        .arg(&exp)
+        .arg("--out")
+        .arg(&out)
+        .args(["--quiet", "--no-plots"])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(run.status.code(), Some(0));
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        stdout.contains("Objectives: p99<=1h (one-sided 95% confidence over 2 replications)"),
+        "{stdout}"
+    );
+    assert_eq!(stdout.matches("| meets").count(), 5, "{stdout}");
+    // The cheapest row of summary.csv, by mean monthly cost.
+    let csv = std::fs::read_to_string(out.join("summary.csv")).unwrap_or_else(|e| panic!("{e}"));
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().unwrap_or_default().split(',').collect();
+    let col = |name: &str| {
+        header
+            .iter()
+            .position(|c| *c == name)
+            .unwrap_or_else(|| panic!("{name}"))
+    };
+    let (arch, compile, cost) = (
+        col("architecture"),
+        col("runtime_wasm_compile"),
+        col("cost_usd_month"),
+    );
+    let cheapest = lines
+        .map(|l| {
+            let cells: Vec<&str> = l.split(',').collect();
+            let title = match (cells[arch], cells[compile]) {
+                ("traditional", _) => "Traditional".to_string(),
+                ("hybrid", _) => "Hybrid".to_string(),
+                ("thin", _) => "Thin State".to_string(),
+                (_, compile) => format!("Lazy WASM ({compile})"),
+            };
+            (title, cells[cost].parse::<f64>().unwrap_or(f64::NAN))
+        })
+        .min_by(|a, b| a.1.total_cmp(&b.1))
+        .unwrap_or_else(|| panic!("no rows"));
+    let title = &cheapest.0;
+    assert!(
+        stdout.contains(&format!(
+            "Answer: {title} meets every objective at the lowest monthly cost"
+        )),
+        "{cheapest:?}\n{stdout}"
+    );
+    // --slo replaces the table's objectives; --force reruns into the directory.
+    dofleet()
+        .arg("run")
+        .arg(&exp)
+        .arg("--out")
+        .arg(&out)
+        .args(["--quiet", "--no-plots", "--force", "--slo", "p99<=0.001ms"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "no architecture is known to meet every objective",
+        ));
+}
