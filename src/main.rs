@@ -7,12 +7,19 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
-    match run() {
+    let code = match run() {
         Ok(code) => code,
         Err(err) => {
             eprintln!("error: {err:#}");
             ExitCode::from(2)
         }
+    };
+    match cli::stdout_failure() {
+        Some(why) => {
+            eprintln!("error: cannot write to standard output: {why}");
+            ExitCode::from(3)
+        }
+        None => code,
     }
 }
 

@@ -18,6 +18,7 @@ mod events;
 mod host_memory;
 mod observer;
 mod policies;
+mod stop;
 
 use crate::architectures::{
     delegates_before_ready, plan_start, Architecture, ArchitectureVariant, LoadOutcome,
@@ -38,6 +39,7 @@ pub use config::Config;
 pub use events::Event;
 pub use observer::{NoObserver, Observer, RequestRecord};
 use policies::PolicyState;
+pub use stop::{request_stop, stop_requested};
 
 /// Which run this is, for its random streams: the experiment's seed and the
 /// replication. Neither the architecture, nor the policies, nor the sweep
@@ -74,6 +76,9 @@ pub struct RunOutcome {
     /// Why the workload stopped early (an unreadable trace), if it did: the
     /// run's results are then incomplete and must not be reported.
     pub error: Option<String>,
+    /// Whether a stop request ended the run early ([`request_stop`]): its
+    /// results are incomplete and must not be reported.
+    pub interrupted: bool,
 }
 
 /// Memory of a DO, in KiB, by what it holds.
@@ -112,8 +117,11 @@ pub fn simulate_observed<O: Observer>(
     observer: &mut O,
 ) -> RunOutcome {
     let mut sim = Simulation::new(config, variant, id, observer);
-    sim.run();
-    sim.finish()
+    let interrupted = sim.run();
+    RunOutcome {
+        interrupted,
+        ..sim.finish()
+    }
 }
 
 struct Simulation<'a, O: Observer> {
@@ -352,8 +360,14 @@ impl<'a, O: Observer> Simulation<'a, O> {
         }
     }
 
-    fn run(&mut self) {
+    /// Runs to the end; `true` when a stop request ended it first.
+    fn run(&mut self) -> bool {
+        let mut steps: u32 = 0;
         loop {
+            steps = steps.wrapping_add(1);
+            if steps % stop::CHECK_EVERY == 0 && stop::stop_requested() {
+                return true;
+            }
             let event_key = self.queue.peek_key();
             let arrival_key = self.next_arrival.map(|(a, seq)| (a.time, seq));
             // The earliest of arrival and event, by (time, sequence).
@@ -376,7 +390,7 @@ impl<'a, O: Observer> Simulation<'a, O> {
                 self.clock = t;
             }
             match next {
-                None => break,
+                None => return false,
                 Some((_, true)) => {
                     if let Some((a, seq)) = self.next_arrival {
                         self.step_seq = seq;
@@ -419,6 +433,7 @@ impl<'a, O: Observer> Simulation<'a, O> {
             arrivals: self.arrivals_total,
             completions: self.completions,
             error: self.arrivals.error(),
+            interrupted: false,
         }
     }
 
