@@ -365,7 +365,7 @@ impl<'a, O: Observer> Simulation<'a, O> {
         let mut steps: u32 = 0;
         loop {
             steps = steps.wrapping_add(1);
-            if steps % stop::CHECK_EVERY == 0 && stop::stop_requested() {
+            if steps.is_multiple_of(stop::CHECK_EVERY) && stop::stop_requested() {
                 return true;
             }
             let event_key = self.queue.peek_key();
