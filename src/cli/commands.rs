@@ -86,6 +86,7 @@ impl Command {
             threads,
             progress: !cli.common.quiet && std::io::stderr().is_terminal(),
             cancel: None,
+            counts: None,
         };
         let sets = &cli.common.sets;
         Ok(match cli.command {

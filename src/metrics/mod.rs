@@ -18,7 +18,7 @@ pub use latency_grid::{BucketCounts, LatencyGrid};
 pub use summary::{Metric, RunSummary, METRICS};
 pub use time_weighted::TimeWeighted;
 
-use crate::fleet::FetchSource as WasmSource;
+use crate::architectures::FetchSource as WasmSource;
 use crate::time::Nanos;
 
 /// The cells of a run's load-time counts ([`RunMetrics::record_load`]), by
@@ -27,9 +27,26 @@ const LOAD_CACHE_HIT: usize = 0;
 const LOAD_R2: usize = 1;
 const LOAD_OTHER: usize = 2;
 
-/// Where a request was executed.
+/// The measurement window `[from, to)` (`[warmup, duration)`): counts and
+/// latencies cover the requests that arrive in it, and the loads and DOs
+/// that begin in it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Path {
+pub struct Window {
+    pub from: Nanos,
+    pub to: Nanos,
+}
+
+impl Window {
+    /// Whether `t` falls in the window.
+    #[inline]
+    pub fn contains(&self, t: Nanos) -> bool {
+        t >= self.from && t < self.to
+    }
+}
+
+/// Where a request was executed (the `path` columns).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ServedBy {
     /// Locally, on a DO whose runtime was ready when the request arrived.
     Local = 0,
     /// At the compute worker.
@@ -38,16 +55,20 @@ pub enum Path {
     Queued = 2,
 }
 
-impl Path {
+/// The former name of [`ServedBy`], kept while `report/` moves to the new
+/// one (it shadowed `std::path::Path`).
+pub type Path = ServedBy;
+
+impl ServedBy {
     /// All paths, in column order.
-    pub const ALL: [Path; 3] = [Path::Local, Path::Delegated, Path::Queued];
+    pub const ALL: [ServedBy; 3] = [ServedBy::Local, ServedBy::Delegated, ServedBy::Queued];
 
     /// The CSV name.
     pub fn name(self) -> &'static str {
         match self {
-            Path::Local => "local",
-            Path::Delegated => "delegated",
-            Path::Queued => "queued",
+            ServedBy::Local => "local",
+            ServedBy::Delegated => "delegated",
+            ServedBy::Queued => "queued",
         }
     }
 }
@@ -107,7 +128,7 @@ pub struct RunMetrics {
     pub cold_starts: u64,
     /// Latency of every request.
     pub latency: LatencyHistogram,
-    /// Latency by [`Path`].
+    /// Latency by [`ServedBy`].
     pub by_path: [LatencyHistogram; 3],
     /// Latency by [`OrdinalBucket`].
     pub by_ordinal: [LatencyHistogram; 3],
@@ -212,9 +233,9 @@ impl RunMetrics {
     /// [`LatencyGrid`], added here by [`add_latencies`](Self::add_latencies)
     /// when the run ends.
     #[inline]
-    pub fn count_request(&mut self, path: Path, bucket: OrdinalBucket) {
+    pub fn count_request(&mut self, path: ServedBy, bucket: OrdinalBucket) {
         self.requests += 1;
-        if path == Path::Delegated {
+        if path == ServedBy::Delegated {
             self.delegated_by_ordinal[bucket as usize] += 1;
         }
     }
@@ -222,7 +243,7 @@ impl RunMetrics {
     /// Adds a grid's latencies to the overall, by-path and by-ordinal
     /// histograms (exactly: bucket counts add).
     pub fn add_latencies(&mut self, grid: &LatencyGrid) {
-        for path in Path::ALL {
+        for path in ServedBy::ALL {
             for bucket in OrdinalBucket::ALL {
                 let cell = grid.cell(path, bucket);
                 self.latency.merge(&cell);
@@ -294,7 +315,7 @@ impl RunMetrics {
     }
 
     /// Requests by path.
-    pub fn path_count(&self, path: Path) -> u64 {
+    pub fn path_count(&self, path: ServedBy) -> u64 {
         self.by_path[path as usize].count()
     }
 }

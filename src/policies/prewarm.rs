@@ -11,6 +11,9 @@
 //!   bin); when it is not (too few samples, bin-count CV below the threshold,
 //!   too many idle times beyond the last bin), a fixed keep-alive.
 //!
+//! [`PrewarmPolicy`] is the policy: it feeds the predictor the config names
+//! and asks the loop to start what it predicts.
+//!
 //! Both are deterministic: counts live in maps with a fixed hasher and ties
 //! are broken by tenant id.
 
@@ -18,6 +21,9 @@ use std::collections::hash_map::DefaultHasher;
 use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
 
+use super::hooks::{Hooks, Idle, Setup, Start, Wake};
+use super::Policy;
+use crate::fleet::DoState;
 use crate::time::Nanos;
 
 /// How prewarming predicts the tenants to start.
@@ -191,6 +197,105 @@ fn decide(config: &Prewarm, bins: &[u32], out_of_range: u32) -> Decision {
         Decision::KeepAlive(until)
     } else {
         Decision::Prewarm { prewarm, until }
+    }
+}
+
+/// The prewarming policy, with the predictor the config asks for.
+#[derive(Debug)]
+pub enum PrewarmPolicy {
+    /// Every `interval`, start the `k` tenants with the most recent requests.
+    TopK {
+        counts: TopK,
+        interval: Nanos,
+        k: usize,
+    },
+    /// Per tenant, keep alive or release and prewarm by its idle times.
+    Histogram(IdleHistograms),
+}
+
+impl Hooks for PrewarmPolicy {
+    fn enable(setup: &Setup) -> Option<Self> {
+        if !setup.params.enabled.has(Policy::Prewarm) {
+            return None;
+        }
+        let p = &setup.params.prewarm;
+        Some(match p.predictor {
+            Predictor::TopK => PrewarmPolicy::TopK {
+                counts: TopK::new(p.interval, p.window),
+                interval: p.interval,
+                k: usize::try_from(p.top_k).unwrap_or(usize::MAX),
+            },
+            Predictor::Histogram => PrewarmPolicy::Histogram(IdleHistograms::new(p.clone())),
+        })
+    }
+
+    fn first_wake(&self) -> Option<Nanos> {
+        match self {
+            PrewarmPolicy::TopK { interval, .. } => Some(*interval),
+            PrewarmPolicy::Histogram(_) => None,
+        }
+    }
+
+    #[inline]
+    fn on_arrival(&mut self, tenant: u32, now: Nanos, d: &DoState) {
+        match self {
+            PrewarmPolicy::TopK { counts, .. } => counts.record(tenant),
+            PrewarmPolicy::Histogram(h) => {
+                // The idle time since the DO last went quiet (any earlier life).
+                let quiet = d.quiet_from;
+                if quiet > 0 && now > quiet {
+                    h.record(tenant, now - quiet);
+                }
+            }
+        }
+    }
+
+    #[inline]
+    fn on_idle(&mut self, tenant: u32, quiet: Nanos) -> Option<Idle> {
+        let PrewarmPolicy::Histogram(h) = self else {
+            return None;
+        };
+        match h.decision(tenant) {
+            Decision::PlatformTimeout => None,
+            Decision::KeepAlive(keep) => Some(Idle::Timeout(keep)),
+            // Release the DO as soon as it is quiet; start it again just
+            // before its next request is due.
+            Decision::Prewarm { prewarm, .. } => Some(Idle::ReleaseThenWake {
+                at: quiet.saturating_add(prewarm),
+            }),
+        }
+    }
+
+    fn on_wake(&mut self, dos: &[DoState], tenant: u32, stamp: Nanos, now: Nanos) -> Wake {
+        match self {
+            PrewarmPolicy::TopK {
+                counts,
+                interval,
+                k,
+            } => Wake {
+                start: Start::Each(counts.take_top(*k)),
+                again_at: Some(now.saturating_add(*interval)),
+            },
+            PrewarmPolicy::Histogram(h) => {
+                let Some(d) = dos.get(tenant as usize) else {
+                    return Wake::default();
+                };
+                // Stale if the DO came back, or went quiet again, since.
+                if d.is_resident() || d.quiet_from != stamp {
+                    return Wake::default();
+                }
+                match h.decision(tenant) {
+                    Decision::Prewarm { until, .. } => Wake {
+                        start: Start::Until {
+                            tenant,
+                            until: stamp.saturating_add(until),
+                        },
+                        again_at: None,
+                    },
+                    _ => Wake::default(),
+                }
+            }
+        }
     }
 }
 

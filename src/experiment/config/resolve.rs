@@ -12,9 +12,9 @@ use std::collections::BTreeMap;
 use super::error::{line_column, ConfigError, ErrorKind};
 use super::layer::{ArchitectureEntry, Assignment, Origin, Setting};
 use super::Source;
-use crate::architectures::{Architecture, ArchitectureVariant, Lazy, Phases, WasmCompile};
+use crate::architectures::{Architecture, ArchitectureVariant, Lazy, Memory, Phases, WasmCompile};
 use crate::dist::Dist;
-use crate::fleet::{Compute, DurableObject, Hosts, Memory, Network, WhenFull};
+use crate::fleet::{Compute, DurableObject, Hosts, Network, WhenFull};
 use crate::metrics::Pricing;
 use crate::policies::{
     PartialLoading, Policies, Policy, PolicySet, Predictor, Prewarm, SmartDelegation, TieredCache,
@@ -396,7 +396,12 @@ impl Resolver<'_> {
         let Some((architecture, needed)) = config
             .architectures
             .iter()
-            .map(|v| (v.architecture, config.memory.footprint_mb(v.architecture)))
+            .map(|v| {
+                (
+                    v.architecture,
+                    v.architecture.footprint(&config.memory).max_mb(),
+                )
+            })
             .max_by(|a, b| a.1.total_cmp(&b.1))
         else {
             return Ok(());
