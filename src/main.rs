@@ -7,12 +7,19 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
-    match run() {
+    let code: ExitCode = match run() {
         Ok(exit) => exit.into(),
         Err(err) => {
             eprintln!("error: {err:#}");
             cli::Exit::of_error(&err).into()
         }
+    };
+    match cli::stdout_failure() {
+        Some(why) => {
+            eprintln!("error: cannot write to standard output: {why}");
+            cli::Exit::Failure.into()
+        }
+        None => code,
     }
 }
 

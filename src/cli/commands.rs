@@ -18,6 +18,10 @@ use dofleet::report;
 use super::args::{Cli, Sub};
 use super::exit::Exit;
 
+/// The most worker threads `--threads` accepts: beyond, creating them
+/// alone takes the machine (100,000 made no progress).
+const MAX_THREADS: usize = 1024;
+
 /// A command, checked and ready to execute.
 #[derive(Debug)]
 pub enum Command {
@@ -76,6 +80,10 @@ impl Command {
     pub fn from_args(cli: Cli) -> anyhow::Result<Command> {
         let threads = match cli.common.threads {
             Some(0) => bail!("--threads must be at least 1"),
+            Some(n) if n > MAX_THREADS => bail!(
+                "--threads {n}: at most {MAX_THREADS} (each run is single-threaded; this machine has {} cores)",
+                std::thread::available_parallelism().map_or(1, |c| c.get())
+            ),
             Some(n) => n,
             None => 0,
         };
@@ -403,15 +411,17 @@ impl Command {
 }
 
 /// The first Ctrl-C (or SIGTERM, as Slurm's `scancel` and Kubernetes send)
-/// stops starting runs: runs in progress finish and are recorded, and the
-/// manifest says the run was interrupted, so `--resume` completes it. A
-/// second one exits at once.
+/// stops: runs in progress stop within milliseconds and are dropped (they
+/// run again from scratch on `--resume`), the finished ones stay recorded,
+/// and the manifest says the run was interrupted. A second one exits at
+/// once.
 fn install_ctrl_c(cancel: Arc<AtomicBool>) {
     let _ = ctrlc::set_handler(move || {
         if cancel.swap(true, Ordering::SeqCst) {
             std::process::exit(130);
         }
-        eprintln!("\nStopping after the runs in progress (Ctrl-C again to quit now)...");
+        dofleet::simulation::request_stop();
+        eprintln!("\nStopping: finished runs are kept, runs in progress will run again on --resume (Ctrl-C again to quit now)...");
     });
 }
 

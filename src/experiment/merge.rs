@@ -165,7 +165,7 @@ fn check_same_experiment(
                 "other settings: config.toml line {line} is `{a}` there, `{b}` in {}",
                 first.display()
             ),
-            None => "other settings (fingerprint differs)".into(),
+            None => "the same settings, but another content of a trace it replays, or another build of dofleet (its manifest names the commit)".into(),
         }
     };
     Err(OutputError::Merge(format!(

@@ -109,20 +109,40 @@ impl Experiment {
         }
     }
 
-    /// A stable 64-bit fingerprint of the experiment and the dofleet
-    /// version: records and shards of different experiments never mix.
+    /// A stable 64-bit fingerprint of what determines the experiment's
+    /// results: the resolved experiment, the content of each trace it
+    /// replays, and the build (dofleet version and git commit). Records
+    /// and shards with different fingerprints never mix.
     pub fn fingerprint(&self) -> u64 {
-        // FNV-1a: stable across machines and Rust versions, unlike
-        // `std::hash`.
-        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-        for b in env!("CARGO_PKG_VERSION")
-            .bytes()
-            .chain([0])
-            .chain(self.resolved.bytes())
-        {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        }
-        h
+        let traces = self.points.iter().flat_map(|p| {
+            let content = p
+                .config
+                .workload
+                .trace
+                .index
+                .as_ref()
+                .map_or(0, |index| index.content_hash());
+            content.to_le_bytes()
+        });
+        fnv1a(
+            env!("CARGO_PKG_VERSION")
+                .bytes()
+                .chain([0])
+                .chain(super::manifest::git_commit().bytes())
+                .chain([0])
+                .chain(self.resolved.bytes())
+                .chain(traces),
+        )
     }
+}
+
+/// FNV-1a, 64 bits: stable across machines and Rust versions, unlike
+/// `std::hash`.
+pub(crate) fn fnv1a(bytes: impl IntoIterator<Item = u8>) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in bytes {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
 }

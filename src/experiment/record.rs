@@ -8,10 +8,12 @@
 //! interruption, or split into shards and merged, gives the same bytes as
 //! one uninterrupted run.
 //!
-//! Layout (little-endian): the magic line, the experiment fingerprint (u64),
-//! point, variant, replication (u32 each), simulated requests (u64), the
-//! number of metric values (u32) and the values (f64 each), then the
-//! histogram's length (u32) and bytes.
+//! Layout (little-endian): the magic line, the experiment fingerprint (u64,
+//! which covers the resolved experiment, the trace's content and the
+//! build), point, variant, replication (u32 each), simulated requests
+//! (u64), the number of metric values (u32) and the values (f64 each), the
+//! histogram's length (u32) and bytes, then a checksum (u64, FNV-1a of
+//! every byte before it: any change of one byte is detected).
 
 use std::fs;
 use std::io::{self, Read};
@@ -19,11 +21,15 @@ use std::path::{Path, PathBuf};
 
 use hdrhistogram::serialization::{Deserializer, Serializer, V2Serializer};
 
+use super::plan::fnv1a;
 use super::RunSpec;
 use crate::metrics::{LatencyHistogram, RunSummary};
 use crate::report::write_atomically;
 
-const MAGIC: &[u8] = b"DOFLEET-RUN-1\n";
+const MAGIC: &[u8] = b"DOFLEET-RUN-2\n";
+
+/// The magic line of records written before checksums.
+const MAGIC_V1: &[u8] = b"DOFLEET-RUN-1\n";
 
 /// One finished run.
 #[derive(Debug, Clone)]
@@ -82,6 +88,8 @@ impl RunRecord {
         let _ = V2Serializer::new().serialize(self.latency.inner(), &mut hist);
         out.extend_from_slice(&(hist.len() as u32).to_le_bytes());
         out.extend_from_slice(&hist);
+        let checksum = fnv1a(out.iter().copied());
+        out.extend_from_slice(&checksum.to_le_bytes());
         out
     }
 
@@ -103,13 +111,26 @@ impl RunRecord {
             path: path.to_owned(),
             why: why.to_string(),
         };
-        let mut r = Reader {
-            bytes: &bytes,
-            at: 0,
-        };
-        if r.take(MAGIC.len()).ok_or_else(|| corrupt("too short"))? != MAGIC {
+        if bytes.starts_with(MAGIC_V1) {
+            return Err(corrupt(
+                "written by an earlier dofleet, without a checksum: run it again",
+            ));
+        }
+        if !bytes.starts_with(MAGIC) {
             return Err(corrupt("bad magic"));
         }
+        let Some(body_len) = bytes.len().checked_sub(8).filter(|&n| n >= MAGIC.len()) else {
+            return Err(corrupt("too short"));
+        };
+        let (body, stored) = bytes.split_at(body_len);
+        let stored = u64::from_le_bytes(stored.try_into().unwrap_or_default());
+        if fnv1a(body.iter().copied()) != stored {
+            return Err(corrupt(
+                "checksum mismatch: the file was altered or damaged after it was written",
+            ));
+        }
+        let mut r = Reader { bytes: body, at: 0 };
+        r.take(MAGIC.len());
         let found = r.u64().ok_or_else(|| corrupt("truncated header"))?;
         if found != fingerprint {
             return Err(RecordError::Foreign {
@@ -136,7 +157,7 @@ impl RunRecord {
             Deserializer::new()
                 .deserialize(&mut hist_bytes)
                 .map_err(|e| corrupt(&format!("histogram: {e:?}")))?;
-        if hist_bytes.read(&mut [0u8; 1]).unwrap_or(0) != 0 || r.at != bytes.len() {
+        if hist_bytes.read(&mut [0u8; 1]).unwrap_or(0) != 0 || r.at != body.len() {
             return Err(corrupt("trailing bytes"));
         }
         let mut latency = LatencyHistogram::new();
@@ -237,5 +258,20 @@ mod tests {
         longer.push(0);
         fs::write(&path, &longer).unwrap();
         assert!(RunRecord::load(&path, 42).is_err());
+    }
+
+    #[test]
+    fn every_single_bit_flip_is_detected() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("r.run");
+        let bytes = record().to_bytes(42);
+        for at in 0..bytes.len() {
+            for bit in 0..8 {
+                let mut flipped = bytes.clone();
+                flipped[at] ^= 1 << bit;
+                fs::write(&path, &flipped).unwrap();
+                assert!(RunRecord::load(&path, 42).is_err(), "byte {at} bit {bit}");
+            }
+        }
     }
 }

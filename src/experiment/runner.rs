@@ -20,7 +20,8 @@ pub struct RunOptions {
     /// `--quiet`).
     pub progress: bool,
     /// Set (by a Ctrl-C handler) to stop starting new runs; runs in progress
-    /// finish and are kept.
+    /// stop too when the handler also calls
+    /// [`crate::simulation::request_stop`], and are not recorded.
     pub cancel: Option<Arc<AtomicBool>>,
     /// Counts finished runs and their requests as they finish, for a caller
     /// that shows progress itself (the Python package polls it).
@@ -88,6 +89,9 @@ pub fn run_runs(
                 }
                 let (config, variant) = experiment.resolve(run);
                 let outcome = simulate(config, variant, experiment.identity(run));
+                if outcome.interrupted {
+                    return None;
+                }
                 if let Some(e) = outcome.error {
                     if let Ok(mut slot) = first_error.lock() {
                         slot.get_or_insert(format!("run {run:?}: {e}"));

@@ -29,6 +29,7 @@ mod host_memory;
 mod lifecycle;
 mod observer;
 mod request;
+mod stop;
 
 use std::collections::VecDeque;
 
@@ -44,6 +45,7 @@ pub use config::Config;
 pub use events::Event;
 use lifecycle::MemoryModel;
 pub use observer::{NoObserver, Observer, RequestRecord};
+pub use stop::{request_stop, stop_requested};
 
 /// Which run this is, for its random streams: the experiment's seed and the
 /// replication. Neither the architecture, nor the policies, nor the sweep
@@ -80,6 +82,9 @@ pub struct RunOutcome {
     /// Why the workload stopped early (an unreadable trace), if it did: the
     /// run's results are then incomplete and must not be reported.
     pub error: Option<String>,
+    /// Whether a stop request ended the run early ([`request_stop`]): its
+    /// results are incomplete and must not be reported.
+    pub interrupted: bool,
 }
 
 /// What the policies of a run may read of `config` (see [`Setup`]).
@@ -111,8 +116,11 @@ pub fn simulate_observed<O: Observer>(
     observer: &mut O,
 ) -> RunOutcome {
     let mut sim = Simulation::new(config, variant, id, observer);
-    sim.run();
-    sim.finish()
+    let interrupted = sim.run();
+    RunOutcome {
+        interrupted,
+        ..sim.finish()
+    }
 }
 
 struct Simulation<'a, O: Observer> {
@@ -243,8 +251,14 @@ impl<'a, O: Observer> Simulation<'a, O> {
         sim
     }
 
-    fn run(&mut self) {
+    /// Runs to the end; `true` when a stop request ended it first.
+    fn run(&mut self) -> bool {
+        let mut steps: u32 = 0;
         loop {
+            steps = steps.wrapping_add(1);
+            if steps.is_multiple_of(stop::CHECK_EVERY) && stop::stop_requested() {
+                return true;
+            }
             let event_key = self.queue.peek_key();
             let arrival_key = self.next_arrival.map(|(a, seq)| (a.time, seq));
             // The earliest of arrival and event, by (time, sequence).
@@ -267,7 +281,7 @@ impl<'a, O: Observer> Simulation<'a, O> {
                 self.clock = t;
             }
             match next {
-                None => break,
+                None => return false,
                 Some((_, true)) => {
                     if let Some((a, seq)) = self.next_arrival {
                         self.step_seq = seq;
@@ -310,6 +324,7 @@ impl<'a, O: Observer> Simulation<'a, O> {
             arrivals: self.arrivals_total,
             completions: self.completions,
             error: self.arrivals.error(),
+            interrupted: false,
         }
     }
 

@@ -515,6 +515,21 @@ fn a_trace_changed_after_loading_fails_the_run_with_its_line() {
     );
 }
 
+#[test]
+fn a_trace_rewritten_with_the_same_tenants_fails_the_run() {
+    let dir = tempdir();
+    let trace = write(dir.path(), "t.csv", "0,a\n1000,b\n2000,a\n");
+    let config = replay_config(&trace, &[]);
+    // Same tenants, same length, other times: only its content tells.
+    std::fs::write(&trace, "0,a\n1500,b\n2500,a\n").unwrap_or_else(|e| panic!("{e}"));
+    let outcome = run_first(&config, 0);
+    let error = outcome.error.unwrap_or_default();
+    assert!(
+        error.contains("t.csv: the trace changed since it was read"),
+        "{error}"
+    );
+}
+
 /// Lines that exercise both layouts' readers, valid and not.
 const LINES: &[&str] = &[
     "timestamp_ms,tenant",

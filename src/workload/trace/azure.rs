@@ -56,6 +56,8 @@ pub(crate) fn is_header(record: &Record) -> bool {
 pub(crate) struct AzureIndex {
     minutes: usize,
     row_tenant: Vec<u32>,
+    /// The content hash of the file as read (see [`Lines::content_hash`]).
+    pub(super) content: u64,
 }
 
 impl AzureIndex {
@@ -147,6 +149,7 @@ impl AzureIndex {
             AzureIndex {
                 minutes,
                 row_tenant,
+                content: 0,
             },
             n,
             total,
@@ -255,7 +258,7 @@ impl AzureReplay {
             }
             row += 1;
         }
-        if row != index.row_tenant.len() {
+        if row != index.row_tenant.len() || reader.content_hash() != index.content {
             return Err(changed(path, None));
         }
         self.block_start = start;
@@ -353,6 +356,6 @@ fn changed(path: &Path, line: Option<u64>) -> TraceError {
     TraceError::at(
         path,
         line,
-        "the trace changed since it was read (rows or columns differ)",
+        "the trace changed since it was read (its content differs)",
     )
 }

@@ -117,7 +117,12 @@ pub(crate) struct Lines {
     inner: BufReader<File>,
     raw: Vec<u8>,
     line: u64,
+    /// FNV-1a of every byte read since the start of the file.
+    content: u64,
 }
+
+/// FNV-1a's offset basis: the hash of nothing.
+const FNV_BASIS: u64 = 0xcbf2_9ce4_8422_2325;
 
 impl Lines {
     /// Opens `path`.
@@ -128,7 +133,14 @@ impl Lines {
             inner: BufReader::with_capacity(1 << 16, file),
             raw: Vec::new(),
             line: 0,
+            content: FNV_BASIS,
         })
+    }
+
+    /// FNV-1a of the bytes read so far: the whole file's once `next` has
+    /// returned `false` (the content a reading of the file saw).
+    pub(crate) fn content_hash(&self) -> u64 {
+        self.content
     }
 
     /// Back to the first line.
@@ -137,6 +149,7 @@ impl Lines {
             .seek(SeekFrom::Start(0))
             .map_err(|e| TraceError::at(path, None, format!("cannot read the trace: {e}")))?;
         self.line = 0;
+        self.content = FNV_BASIS;
         Ok(())
     }
 
@@ -157,6 +170,9 @@ impl Lines {
                 })?;
             if read == 0 {
                 return Ok(false);
+            }
+            for &b in &self.raw {
+                self.content = (self.content ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
             }
             self.line += 1;
             if self.raw.len() as u64 > MAX_LINE {

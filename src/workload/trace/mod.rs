@@ -109,8 +109,9 @@ impl TraceIndex {
             ));
         }
         let index = if azure::is_header(&record) {
-            let (index, tenants, requests, span) =
+            let (mut index, tenants, requests, span) =
                 azure::AzureIndex::read(path, &record, &mut reader, tenant_by)?;
+            index.content = reader.content_hash();
             TraceIndex {
                 path: path.to_path_buf(),
                 tenant_by,
@@ -120,8 +121,9 @@ impl TraceIndex {
                 span,
             }
         } else {
-            let (index, tenants, requests, span) =
+            let (mut index, tenants, requests, span) =
                 requests::RequestsIndex::read(path, &record, &mut reader)?;
+            index.content = reader.content_hash();
             TraceIndex {
                 path: path.to_path_buf(),
                 tenant_by,
@@ -132,6 +134,15 @@ impl TraceIndex {
             }
         };
         Ok(index)
+    }
+
+    /// FNV-1a of the file's bytes as read: part of the experiment's
+    /// identity, and checked again by every run that replays it.
+    pub fn content_hash(&self) -> u64 {
+        match &self.layout {
+            Layout::Requests(index) => index.content,
+            Layout::Azure(index) => index.content,
+        }
     }
 
     /// The file.
@@ -179,6 +190,7 @@ impl PartialEq for TraceIndex {
             && self.tenants == other.tenants
             && self.requests == other.requests
             && self.span == other.span
+            && self.content_hash() == other.content_hash()
     }
 }
 

@@ -22,6 +22,8 @@ pub(crate) struct RequestsIndex {
     /// The first timestamp, ns: time zero.
     origin: Nanos,
     tenants: TenantMap,
+    /// The content hash of the file as read (see [`Lines::content_hash`]).
+    pub(super) content: u64,
 }
 
 /// The message for a trace whose first row is neither a header nor a
@@ -191,6 +193,14 @@ impl RequestsReplay {
         index: &RequestsIndex,
     ) -> Result<Option<Arrival>, TraceError> {
         if !self.reader.next(&mut self.record, path)? {
+            if self.reader.content_hash() != index.content {
+                return Err(TraceError::at(
+                    path,
+                    None,
+                    "the trace changed since it was read (its content differs): \
+                     a run replays exactly the file the experiment was loaded with",
+                ));
+            }
             return Ok(None);
         }
         let (time, key) = index.row(&self.record, path)?;

@@ -2,7 +2,9 @@
 //! once lost data, panicked, hung or printed a wrong number, and holds it
 //! fixed.
 
+mod faults;
 mod overwrite;
+mod records;
 
 use std::path::{Path, PathBuf};
 
