@@ -220,6 +220,7 @@ pub fn plan(experiment: &Experiment, request: &PlanRequest) -> Result<PlanOutcom
         min: request.min,
         max: request.max,
         threads: request.threads,
+        progress: false,
     };
     let plan = crate::planner::plan(experiment, &options).map_err(|e| match e {
         crate::planner::PlanError::Invalid(m) => ApiError::Input(m),
