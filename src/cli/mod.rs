@@ -4,6 +4,8 @@
 mod args;
 mod commands;
 mod fit;
+mod testbed;
+mod validate;
 
 pub use args::Cli;
 pub use commands::Command;
