@@ -13,17 +13,17 @@
 //! once every DO is evicted; no event fires before the time it was
 //! scheduled at.
 
+mod config;
 mod events;
 mod host_memory;
 mod observer;
 mod policies;
 
-use crate::architecture::{
+use crate::architectures::{
     delegates_before_ready, plan_start, Architecture, ArchitectureVariant, LoadOutcome,
 };
-use crate::config::Config;
-use crate::config::Policy;
 use crate::engine::{stream, EventQueue, SimRng};
+use crate::policies::Policy;
 use std::collections::VecDeque;
 
 use crate::fleet::{
@@ -31,9 +31,10 @@ use crate::fleet::{
     LoadState, States, Status, NEVER, NO_TIMER,
 };
 use crate::metrics::{BucketCounts, Cost, LatencyGrid, OrdinalBucket, Path, RunMetrics};
-use crate::policy::prewarm::Decision;
+use crate::policies::prewarm::Decision;
 use crate::time::Nanos;
 use crate::workload::{Arrival, ArrivalProcess, ArrivalSource};
+pub use config::Config;
 pub use events::Event;
 pub use observer::{NoObserver, Observer, RequestRecord};
 use policies::PolicyState;

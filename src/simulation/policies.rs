@@ -7,12 +7,13 @@ use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
 
 use super::{Event, Observer, Path, Simulation, NO_REQUEST};
-use crate::architecture::{plan_extension, LoadPlan};
-use crate::config::{Config, Policy, PolicySet, Predictor};
+use crate::architectures::{plan_extension, LoadPlan};
 use crate::fleet::{Status, WasmCaches, NEVER};
-use crate::policy::prewarm::Decision;
-use crate::policy::prewarm::{IdleHistograms, TopK};
-use crate::policy::smart_delegation::should_wait;
+use crate::policies::prewarm::Decision;
+use crate::policies::prewarm::{IdleHistograms, TopK};
+use crate::policies::smart_delegation::should_wait;
+use crate::policies::{Policy, PolicySet, Predictor};
+use crate::simulation::Config;
 use crate::time::Nanos;
 use rand::RngExt;
 
