@@ -104,7 +104,7 @@ pub fn execute(sub: TestbedSub, sets: &[String], quiet: bool) -> anyhow::Result<
     match sub {
         TestbedSub::Trace(a) => {
             check_overwrite(&a.out, a.force)?;
-            let config = dofleet::config::load_file(&a.file, sets)?;
+            let config = dofleet::experiment::config::load_file(&a.file, sets)?;
             let (text, n, cut) = export::arrivals_csv(&config, a.max_requests)?;
             if cut {
                 bail!(

@@ -50,13 +50,13 @@ pub fn calibrate(a: CalibrateArgs, sets: &[String]) -> anyhow::Result<ExitCode> 
     let lines = fit::fit_lines(&results)?;
     let text = fit::layer_text(&results, &lines);
     // The layer must load on top of the defaults before it is written.
-    let mut layers = dofleet::config::default_layers();
-    layers.push(dofleet::config::Source {
+    let mut layers = dofleet::experiment::config::default_layers();
+    layers.push(dofleet::experiment::config::Source {
         name: a.out.display().to_string(),
         text: text.clone(),
         base_dir: None,
     });
-    dofleet::config::load(&layers)
+    dofleet::experiment::config::load(&layers)
         .context("the fitted layer does not load (a bug: please report it)")?;
     dofleet::report::write_atomically(&a.out, text.as_bytes())
         .with_context(|| format!("cannot write {}", a.out.display()))?;
@@ -132,7 +132,7 @@ pub fn validate(a: ValidateArgs, sets: &[String]) -> anyhow::Result<ExitCode> {
         print!("{}", compare::table(&rows));
         for r in &rows {
             tally[match r.verdict {
-                compare::Verdict::Pass => 0,
+                compare::Verdict::Pass | compare::Verdict::ListedPass => 0,
                 compare::Verdict::Fail => 1,
                 compare::Verdict::ExpectedFail => 2,
                 compare::Verdict::UnexpectedPass => 3,

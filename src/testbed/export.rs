@@ -10,8 +10,8 @@
 
 use std::fmt::Write as _;
 
-use crate::config::Config;
 use crate::engine::stream;
+use crate::simulation::Config;
 use crate::workload::{ArrivalProcess, ArrivalSource};
 
 /// The trace text of `config`'s arrivals, at most `max_requests` of them;
@@ -55,7 +55,7 @@ pub fn arrivals_csv(config: &Config, max_requests: usize) -> anyhow::Result<(Str
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{load, model_layer, pricing_layer, Source};
+    use crate::experiment::config::{load, model_layer, pricing_layer, Source};
 
     fn config(text: &str) -> Config {
         load(&[

@@ -15,9 +15,9 @@ use std::time::{Duration, Instant};
 
 use super::http;
 use super::log::Record;
-use crate::config::{TraceSpread, TraceTenant};
 use crate::engine::stream;
 use crate::workload::{ArrivalProcess, TraceReplay};
+use crate::workload::{TraceSpread, TraceTenant};
 
 /// One request to send: when (after the run's start), to which tenant, and
 /// how many queries it runs (`repeat`, > 1 for execution-time probes).

@@ -51,6 +51,8 @@ pub enum Verdict {
     ExpectedFail,
     /// Passed, though listed as an expected failure: the entry is stale.
     UnexpectedPass,
+    /// Passed, listed as a load-dependent expected failure (`strict = false`).
+    ListedPass,
     /// Too few samples to judge.
     NotJudged,
 }
@@ -62,6 +64,7 @@ impl Verdict {
             Verdict::Fail => "FAIL",
             Verdict::ExpectedFail => "expected fail",
             Verdict::UnexpectedPass => "UNEXPECTED PASS",
+            Verdict::ListedPass => "pass (listed: load-dependent)",
             Verdict::NotJudged => "n/a",
         }
     }

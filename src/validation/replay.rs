@@ -13,7 +13,7 @@
 
 use std::path::Path;
 
-use crate::config::{self, Source};
+use crate::experiment::config::{self, Source};
 use crate::metrics::RunMetrics;
 use crate::simulation::{simulate, RunIdentity};
 use crate::workload::trace_index;
@@ -28,8 +28,8 @@ pub fn simulate_trace(
     sets: &[String],
     replications: u64,
 ) -> anyhow::Result<RunMetrics> {
-    let index =
-        trace_index(trace, config::TraceTenant::Function).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let index = trace_index(trace, crate::workload::TraceTenant::Function)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     let span_ms = index.span() / 1_000_000 + 1000;
     let trace_abs = std::path::absolute(trace)?;
     let quoted = toml::Value::String(trace_abs.display().to_string()).to_string();

@@ -128,7 +128,7 @@ pub struct Log {
 impl Log {
     /// Reads and checks the log at `path`.
     pub fn read(path: &Path) -> Result<Log, ResultsError> {
-        let text = crate::config::read_text_file(path)
+        let text = crate::experiment::config::read_text_file(path)
             .map_err(|e| err(path, None, format!("cannot read the log: {e}")))?;
         Log::parse(path, &text)
     }
@@ -427,7 +427,7 @@ fn number(path: &Path, line: usize, cell: &str) -> Result<f64, ResultsError> {
 }
 
 fn read_run_toml(path: &Path) -> Result<BTreeMap<String, String>, ResultsError> {
-    let text = crate::config::read_text_file(path).map_err(|e| {
+    let text = crate::experiment::config::read_text_file(path).map_err(|e| {
         err(
             path,
             None,
@@ -459,7 +459,7 @@ fn read_run_toml(path: &Path) -> Result<BTreeMap<String, String>, ResultsError> 
 
 /// The data rows of a small CSV with exactly `columns`, with their line numbers.
 fn read_csv(path: &Path, columns: &[&str]) -> Result<Vec<(usize, Vec<String>)>, ResultsError> {
-    let text = crate::config::read_text_file(path)
+    let text = crate::experiment::config::read_text_file(path)
         .map_err(|e| err(path, None, format!("missing or unreadable: {e}")))?;
     let mut lines = text.lines().enumerate().map(|(i, l)| (i + 1, l));
     match lines.next() {
