@@ -26,5 +26,7 @@ pub mod planner;
 pub mod policies;
 pub mod report;
 pub mod simulation;
+pub mod testbed;
 pub mod time;
+pub mod validation;
 pub mod workload;

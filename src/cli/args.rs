@@ -180,4 +180,6 @@ pub enum Sub {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+    #[command(flatten)]
+    Testbed(super::testbed::TestbedSub),
 }

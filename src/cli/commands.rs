@@ -72,6 +72,12 @@ pub enum Command {
     Plot { dir: PathBuf },
     /// Write an output directory's HTML report.
     Report { dir: PathBuf, out: Option<PathBuf> },
+    /// The testbed's commands (trace, loadgen, calibrate, validate).
+    Testbed {
+        sub: super::testbed::TestbedSub,
+        sets: Vec<String>,
+        quiet: bool,
+    },
 }
 
 impl Command {
@@ -247,6 +253,11 @@ impl Command {
                 no_sets(sets, "report")?;
                 Command::Report { dir, out }
             }
+            Some(Sub::Testbed(sub)) => Command::Testbed {
+                sub,
+                sets: sets.clone(),
+                quiet: cli.common.quiet,
+            },
         })
     }
 
@@ -406,6 +417,7 @@ impl Command {
                 eprintln!("Wrote {}", out.display());
                 Ok(Exit::Success)
             }
+            Command::Testbed { sub, sets, quiet } => super::testbed::execute(sub, &sets, quiet),
         }
     }
 }

@@ -26,6 +26,8 @@ mod args;
 mod commands;
 pub mod exit;
 mod fit;
+mod testbed;
+mod validate;
 
 pub use args::Cli;
 pub use commands::Command;

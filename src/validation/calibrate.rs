@@ -1,0 +1,403 @@
+//! `dofleet calibrate RESULTS`: the model layer of the local workerd
+//! testbed, each phase fitted from the probe's measurements.
+//!
+//! What each phase is fitted from (see testbed/src/common.js for the
+//! headers):
+//!
+//! | key | samples |
+//! |---|---|
+//! | `network.client_rtt` | warm local probe requests (traditional, hybrid): client latency less `x-exec-ms` |
+//! | `query_exec` | `repeat`-query probes on local DOs: `x-exec-ms / repeat` |
+//! | `phases.isolate_start` | first requests of thin and lazy DOs: `x-start-ms` (router to constructor) |
+//! | `phases.isolate_start_bundled` | the same for traditional and hybrid DOs |
+//! | `phases.pglite_init` | `x-init-ms`: PGlite.create() inside the DO |
+//! | `compute.rtt` | warm delegated probe requests: `x-delegate-ms` less `x-compute-exec-ms` |
+//! | `compute.exec` | `repeat`-query probes on delegating DOs: `x-compute-exec-ms / repeat` |
+//! | `compute.cold_start` | compute_cold.csv: the compute worker's PGlite.create() on its first query |
+//! | `do.idle_timeout` | thin and lazy load logs: the longest idle gap a DO survived and the shortest that evicted it |
+//!
+//! Invariant: every fitted key has at least its minimum number of samples,
+//! or calibration fails naming the key, the files and the count; the layer
+//! written loads as a config layer.
+
+use std::fmt::Write as _;
+
+use super::results::{Log, Results, Row, Served};
+use super::stats::{describe, fit, sorted};
+
+/// Fewest samples a phase is fitted from.
+pub const MIN_SAMPLES: usize = 5;
+
+/// Fewest compute-worker cold starts (each is a process start).
+pub const MIN_COLD_STARTS: usize = 3;
+
+/// Date.now() inside workerd ticks in whole milliseconds.
+const HEADER_RESOLUTION_MS: f64 = 1.0;
+
+/// One key of the layer.
+#[derive(Debug, Clone)]
+pub struct Line {
+    pub key: &'static str,
+    pub value: String,
+    pub from: String,
+}
+
+fn probes<'a>(results: &'a Results, archs: &'a [&str]) -> impl Iterator<Item = (&'a Log, &'a Row)> {
+    archs
+        .iter()
+        .filter_map(|a| results.architecture(a).and_then(|r| r.probe.as_ref()))
+        .flat_map(|log| log.ok_rows().map(move |r| (log, r)))
+}
+
+fn files(results: &Results, archs: &[&str]) -> String {
+    let names: Vec<String> = archs
+        .iter()
+        .filter(|a| results.architecture(a).is_some_and(|r| r.probe.is_some()))
+        .map(|a| format!("{a}/probe.log"))
+        .collect();
+    if names.is_empty() {
+        format!("no probe.log of {}", archs.join(" or "))
+    } else {
+        names.join(", ")
+    }
+}
+
+const BUNDLED: &[&str] = &["traditional", "hybrid"];
+const SMALL: &[&str] = &["thin", "lazy"];
+
+/// Fits one key from `samples`, or says why it cannot.
+fn line(
+    key: &'static str,
+    samples: Vec<f64>,
+    what: &str,
+    source: String,
+    min: usize,
+    resolution: f64,
+) -> anyhow::Result<Line> {
+    let s = sorted(&samples);
+    if s.len() < min {
+        let hint = if key == "compute.cold_start" {
+            "one per architecture run: run more architectures (testbed/run.sh --archs)"
+        } else {
+            "run the probe with more tenants (testbed/run.sh --probe N), and every architecture it needs"
+        };
+        anyhow::bail!(
+            "{key}: {} samples of {what} in {source}, at least {min} needed ({hint})",
+            s.len()
+        );
+    }
+    Ok(Line {
+        key,
+        value: fit(&s, resolution),
+        from: format!("{what}; {source}; {}", describe(&s)),
+    })
+}
+
+/// The idle gaps of each tenant in a log: (idle ms, evicted before the next
+/// request) between consecutive answered requests.
+pub fn idle_gaps(log: &Log) -> Vec<(f64, bool)> {
+    let mut by_tenant: std::collections::BTreeMap<&str, Vec<&Row>> = Default::default();
+    for r in log.ok_rows() {
+        by_tenant.entry(r.tenant.as_str()).or_default().push(r);
+    }
+    let mut gaps = Vec::new();
+    for rows in by_tenant.values_mut() {
+        rows.sort_by(|a, b| a.sched_ms.total_cmp(&b.sched_ms));
+        for w in rows.windows(2) {
+            let (a, b) = (w[0], w[1]);
+            let (Some(sa), Some(la), Some(sb)) = (a.send_ms, a.latency_ms, b.send_ms) else {
+                continue;
+            };
+            let idle = sb - (sa + la);
+            if idle > 0.0 {
+                gaps.push((idle, b.life > a.life));
+            }
+        }
+    }
+    gaps
+}
+
+/// The eviction rule seen in `logs`: the longest idle gap survived and the
+/// shortest that evicted, with their counts; `None` without both kinds.
+pub fn eviction_bracket<'a>(
+    logs: impl Iterator<Item = &'a Log>,
+) -> Option<(f64, f64, usize, usize)> {
+    let gaps: Vec<(f64, bool)> = logs.flat_map(idle_gaps).collect();
+    let kept = gaps
+        .iter()
+        .filter(|g| !g.1)
+        .map(|g| g.0)
+        .fold(f64::NAN, f64::max);
+    let evicted = gaps
+        .iter()
+        .filter(|g| g.1)
+        .map(|g| g.0)
+        .fold(f64::NAN, f64::min);
+    if kept.is_nan() || evicted.is_nan() {
+        return None;
+    }
+    let n_evicted = gaps.iter().filter(|g| g.1).count();
+    Some((
+        kept.min(evicted),
+        kept.max(evicted),
+        gaps.len() - n_evicted,
+        n_evicted,
+    ))
+}
+
+/// The idle timeout of the DOs of `archs` as a config value and where it
+/// came from: the bracket seen in their load logs, else workerd's
+/// documented behaviour (TESTBED facts: 10 s after inactive; an empty DO was
+/// evicted at 9-10.5 s, a PGLite DO at 18-20 s).
+pub fn idle_timeout(results: &Results, archs: &[&str]) -> (String, String) {
+    let logs = archs
+        .iter()
+        .filter_map(|a| results.architecture(a).and_then(|r| r.load.as_ref()));
+    match eviction_bracket(logs) {
+        Some((lo, hi, kept, evicted)) => (
+            format!("{{ dist = \"uniform\", min = \"{}\", max = \"{}\" }}", super::stats::ms_string(lo), super::stats::ms_string(hi)),
+            format!("idle gaps of {} load logs: the longest survived {:.2} s ({kept} survived), the shortest evicted {:.2} s ({evicted} evicted)", archs.join("/"), lo / 1e3, hi / 1e3),
+        ),
+        None => {
+            let bundled = archs.iter().any(|a| BUNDLED.contains(a));
+            let value = if bundled { "{ dist = \"uniform\", min = \"18s\", max = \"20s\" }" } else { "{ dist = \"uniform\", min = \"9s\", max = \"10.5s\" }" };
+            (value.to_string(), "no eviction bracket in the load logs; workerd's measured eviction (docs/sources.md, testbed facts)".to_string())
+        }
+    }
+}
+
+/// Every fitted line of the layer.
+pub fn fit_lines(results: &Results) -> anyhow::Result<Vec<Line>> {
+    let mut lines = Vec::new();
+    let warm = |r: &Row| r.req.unwrap_or(1) >= 2 && r.repeat == 1;
+
+    let rtt: Vec<f64> = probes(results, BUNDLED)
+        .filter(|(_, r)| r.path == Some(Served::Local) && warm(r))
+        .filter_map(|(_, r)| Some(r.latency_ms? - r.exec_ms?))
+        .collect();
+    lines.push(line(
+        "network.client_rtt",
+        rtt,
+        "warm local requests: client latency less x-exec-ms",
+        files(results, BUNDLED),
+        MIN_SAMPLES,
+        0.001,
+    )?);
+
+    let exec: Vec<f64> = probes(results, BUNDLED)
+        .filter(|(_, r)| r.repeat > 1 && matches!(r.path, Some(Served::Local | Served::Queued)))
+        .filter_map(|(_, r)| Some(r.exec_ms? / r.repeat as f64))
+        .collect();
+    lines.push(line(
+        "query_exec",
+        exec,
+        "repeat probes on local DOs: x-exec-ms / repeat",
+        files(results, BUNDLED),
+        MIN_SAMPLES,
+        HEADER_RESOLUTION_MS / 100.0,
+    )?);
+
+    let start = |archs| -> Vec<f64> {
+        probes(results, archs)
+            .filter(|(_, r)| r.req == Some(1))
+            .filter_map(|(_, r)| r.start_ms)
+            .collect()
+    };
+    lines.push(line(
+        "phases.isolate_start",
+        start(SMALL),
+        "first requests of thin/lazy DOs: x-start-ms (router to constructor)",
+        files(results, SMALL),
+        MIN_SAMPLES,
+        HEADER_RESOLUTION_MS,
+    )?);
+    lines.push(line(
+        "phases.isolate_start_bundled",
+        start(BUNDLED),
+        "first requests of traditional/hybrid DOs: x-start-ms (router to constructor)",
+        files(results, BUNDLED),
+        MIN_SAMPLES,
+        HEADER_RESOLUTION_MS,
+    )?);
+
+    let init: Vec<f64> = probes(results, BUNDLED)
+        .filter_map(|(_, r)| r.init_ms)
+        .collect();
+    lines.push(line(
+        "phases.pglite_init",
+        init,
+        "x-init-ms: PGlite.create() in the DO (precompiled module, loadDataDir)",
+        files(results, BUNDLED),
+        MIN_SAMPLES,
+        HEADER_RESOLUTION_MS,
+    )?);
+
+    let delegated_warm = || {
+        probes(results, SMALL)
+            .filter(|(_, r)| r.path == Some(Served::Delegated) && r.compute_init_ms.is_none())
+    };
+    let crtt: Vec<f64> = delegated_warm()
+        .filter(|(_, r)| warm(r))
+        .filter_map(|(_, r)| Some((r.delegate_ms? - r.compute_exec_ms?).max(0.0)))
+        .collect();
+    lines.push(line(
+        "compute.rtt",
+        crtt,
+        "warm delegated requests: x-delegate-ms less x-compute-exec-ms",
+        files(results, SMALL),
+        MIN_SAMPLES,
+        HEADER_RESOLUTION_MS,
+    )?);
+
+    let cexec: Vec<f64> = delegated_warm()
+        .filter(|(_, r)| r.repeat > 1)
+        .filter_map(|(_, r)| Some(r.compute_exec_ms? / r.repeat as f64))
+        .collect();
+    lines.push(line(
+        "compute.exec",
+        cexec,
+        "repeat probes through the compute worker: x-compute-exec-ms / repeat",
+        files(results, SMALL),
+        MIN_SAMPLES,
+        HEADER_RESOLUTION_MS / 100.0,
+    )?);
+
+    let cold: Vec<f64> = results.compute_cold.iter().map(|c| c.1).collect();
+    lines.push(line(
+        "compute.cold_start",
+        cold,
+        "the compute worker's first query after its process started: x-compute-init-ms",
+        "compute_cold.csv".into(),
+        MIN_COLD_STARTS,
+        HEADER_RESOLUTION_MS,
+    )?);
+
+    let (value, from) = idle_timeout(results, SMALL);
+    lines.push(Line {
+        key: "do.idle_timeout",
+        value,
+        from,
+    });
+    Ok(lines)
+}
+
+/// The layer's text: a header saying where the figures come from, the
+/// fitted lines each with its source, and the fixed facts of the testbed.
+pub fn layer_text(results: &Results, lines: &[Line]) -> String {
+    let run = &results.run;
+    let get = |k: &str| run.get(k).map_or("unknown", String::as_str);
+    let mut t = String::new();
+    let _ = writeln!(
+        t,
+        "# The local workerd testbed as a model layer, written by `dofleet calibrate {}`.",
+        results.dir.display()
+    );
+    let _ = writeln!(
+        t,
+        "# workerd {} , @electric-sql/pglite {} ; machine: {} ; date: {}",
+        get("workerd"),
+        get("pglite"),
+        get("machine"),
+        get("date")
+    );
+    let _ = writeln!(
+        t,
+        "# machine load (1/5/15 min) before: {} ; after: {}",
+        get("load_before"),
+        get("load_after")
+    );
+    t.push_str("# Measured on a shared machine while others worked: absolute times are noisy\n");
+    t.push_str("# (1.5-3x high is typical there); see docs/validation.md.\n");
+    t.push_str("# Use it on top of the default model: dofleet run EXP --set ... or as a layer of validate.\n");
+    let mut startups: std::collections::BTreeMap<&str, Vec<f64>> = Default::default();
+    for (process, arch, ms) in &results.startup {
+        let kind = if process == "compute" || BUNDLED.contains(&arch.as_str()) {
+            "with the PGLite bundle"
+        } else {
+            "without WASM"
+        };
+        startups.entry(kind).or_default().push(*ms);
+    }
+    for (kind, v) in &startups {
+        let s = sorted(v);
+        let _ = writeln!(t, "# workerd process start to first response, {kind}: {} (informational: the model has no process start; a DO's start inside a running isolate is phases.isolate_start*)", describe(&s));
+    }
+    t.push('\n');
+    fn section(key: &str) -> Option<&str> {
+        key.split_once('.').map(|(s, _)| s)
+    }
+    let mut current: Option<&str> = None;
+    let mut ordered: Vec<&Line> = lines.iter().filter(|l| section(l.key).is_none()).collect();
+    ordered.extend(lines.iter().filter(|l| section(l.key).is_some()));
+    for l in ordered {
+        if section(l.key) != current {
+            current = section(l.key);
+            if let Some(s) = current {
+                let _ = writeln!(t, "\n[{s}]");
+            }
+        }
+        let name = l.key.split_once('.').map_or(l.key, |(_, k)| k);
+        let _ = writeln!(t, "# {}", l.from);
+        let _ = writeln!(t, "{name} = {}", l.value);
+        if l.key == "phases.pglite_init" {
+            t.push_str("# Compiled when workerd loads the worker (Wasm module bindings), not per DO.\nwasm_compile = \"0ms\"\n");
+            t.push_str("# pglite.data and the database directory are data modules, in memory: their copy is in pglite_init.\ndata_read = \"0ms\"\n");
+        }
+        if l.key == "compute.cold_start" {
+            t.push_str("# One compute-worker process: one isolate, one thread, never evicted during a run.\n");
+            t.push_str("max_instances = 1\nconcurrency = 1\nidle_timeout = \"1d\"\n");
+        }
+    }
+    t
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testbed::log::{COLUMNS, END_MARK, MAGIC};
+    use std::path::Path;
+
+    fn log(rows: &[String]) -> Log {
+        let mut t = format!("{MAGIC}\n{}\n", COLUMNS.join(","));
+        for r in rows {
+            t.push_str(r);
+            t.push('\n');
+        }
+        t.push_str(END_MARK);
+        Log::parse(Path::new("l"), &t).unwrap()
+    }
+
+    fn row(tenant: &str, send: f64, latency: f64, req: u32, life: u32) -> String {
+        format!("{send},{send},{tenant},1,{latency},200,,delegated,{req},{life},,,,,,,")
+    }
+
+    #[test]
+    fn idle_gaps_and_the_eviction_bracket() {
+        // t0: gaps 4 s (kept), 12 s (evicted); t1: gap 9 s (kept), 30 s (evicted).
+        let l = log(&[
+            row("t0", 0.0, 10.0, 1, 1),
+            row("t0", 4010.0, 10.0, 2, 1),
+            row("t1", 5000.0, 10.0, 1, 1),
+            row("t1", 14010.0, 10.0, 2, 1),
+            row("t0", 16020.0, 10.0, 1, 2),
+            row("t1", 44020.0, 10.0, 1, 2),
+        ]);
+        let mut gaps = idle_gaps(&l);
+        gaps.sort_by(|a, b| a.0.total_cmp(&b.0));
+        assert_eq!(
+            gaps,
+            vec![
+                (4000.0, false),
+                (9000.0, false),
+                (12000.0, true),
+                (30000.0, true)
+            ]
+        );
+        assert_eq!(
+            eviction_bracket(std::iter::once(&l)),
+            Some((9000.0, 12000.0, 2, 2))
+        );
+        let never = log(&[row("t0", 0.0, 1.0, 1, 1), row("t0", 100.0, 1.0, 2, 1)]);
+        assert_eq!(eviction_bracket(std::iter::once(&never)), None);
+    }
+}
