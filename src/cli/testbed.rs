@@ -7,7 +7,7 @@
 use std::io::IsTerminal;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::process::ExitCode;
+use super::Exit;
 use std::time::Duration;
 
 use anyhow::{bail, Context};
@@ -100,7 +100,7 @@ pub(super) fn check_overwrite(path: &std::path::Path, force: bool) -> anyhow::Re
     Ok(())
 }
 
-pub fn execute(sub: TestbedSub, sets: &[String], quiet: bool) -> anyhow::Result<ExitCode> {
+pub fn execute(sub: TestbedSub, sets: &[String], quiet: bool) -> anyhow::Result<Exit> {
     match sub {
         TestbedSub::Trace(a) => {
             check_overwrite(&a.out, a.force)?;
@@ -116,7 +116,7 @@ pub fn execute(sub: TestbedSub, sets: &[String], quiet: bool) -> anyhow::Result<
             dofleet::report::write_atomically(&a.out, text.as_bytes())
                 .with_context(|| format!("cannot write {}", a.out.display()))?;
             eprintln!("Wrote {} ({n} requests)", a.out.display());
-            Ok(ExitCode::SUCCESS)
+            Ok(Exit::Success)
         }
         TestbedSub::Loadgen(a) => {
             if !sets.is_empty() {
@@ -175,7 +175,7 @@ pub fn execute(sub: TestbedSub, sets: &[String], quiet: bool) -> anyhow::Result<
                 a.out.display(),
                 records.len()
             );
-            Ok(ExitCode::SUCCESS)
+            Ok(Exit::Success)
         }
         TestbedSub::Calibrate(a) => super::validate::calibrate(a, sets),
         TestbedSub::Validate(a) => super::validate::validate(a, sets),

@@ -2,7 +2,7 @@
 //! command-line side of [`dofleet::validation`].
 
 use std::path::PathBuf;
-use std::process::ExitCode;
+use super::Exit;
 
 use anyhow::{bail, Context};
 use clap::Args;
@@ -41,7 +41,7 @@ const MIN_LOAD_REQUESTS: usize = 20;
 /// The largest share of a load log's requests that may have failed.
 const MAX_FAILED_SHARE: f64 = 0.05;
 
-pub fn calibrate(a: CalibrateArgs, sets: &[String]) -> anyhow::Result<ExitCode> {
+pub fn calibrate(a: CalibrateArgs, sets: &[String]) -> anyhow::Result<Exit> {
     if !sets.is_empty() {
         bail!("calibrate takes no --set: it reads only the results directory");
     }
@@ -62,10 +62,10 @@ pub fn calibrate(a: CalibrateArgs, sets: &[String]) -> anyhow::Result<ExitCode> 
         .with_context(|| format!("cannot write {}", a.out.display()))?;
     print!("{text}");
     eprintln!("Wrote {}", a.out.display());
-    Ok(ExitCode::SUCCESS)
+    Ok(Exit::Success)
 }
 
-pub fn validate(a: ValidateArgs, sets: &[String]) -> anyhow::Result<ExitCode> {
+pub fn validate(a: ValidateArgs, sets: &[String]) -> anyhow::Result<Exit> {
     let results = Results::open(&a.results)?;
     let expected = match &a.expected {
         Some(p) => expected::read(p)?,
@@ -181,8 +181,8 @@ pub fn validate(a: ValidateArgs, sets: &[String]) -> anyhow::Result<ExitCode> {
                 ""
             }
         );
-        return Ok(ExitCode::from(1));
+        return Ok(Exit::ObjectiveFailed);
     }
     println!("Validation passed");
-    Ok(ExitCode::SUCCESS)
+    Ok(Exit::Success)
 }
