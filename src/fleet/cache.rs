@@ -153,7 +153,7 @@ impl WasmCaches {
                 if regional.get(region).is_some_and(|h| h.holds(at)) {
                     let end = at + regional_time;
                     if let Some(h) = local.get_mut(host) {
-                        h.put(end, tc.local_ttl);
+                        h.put(end, tc.lifetimes().0);
                     }
                     return Fetch {
                         lookup: regional_time,
@@ -163,11 +163,12 @@ impl WasmCaches {
                 }
                 let total = regional_time + p.r2_fetch.sample(rng);
                 let end = at + total;
+                let (local_ttl, regional_ttl) = tc.lifetimes();
                 if let Some(h) = local.get_mut(host) {
-                    h.put(end, tc.local_ttl);
+                    h.put(end, local_ttl);
                 }
                 if let Some(h) = regional.get_mut(region) {
-                    h.put(end, tc.regional_ttl);
+                    h.put(end, regional_ttl);
                 }
                 Fetch {
                     lookup: regional_time,

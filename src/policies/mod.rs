@@ -13,6 +13,9 @@
 //! Invariant: a policy that is not enabled draws no random number and changes
 //! no state, so the output is exactly the baseline's (tested).
 
+pub mod estimates;
+pub mod foresight;
+pub mod load_forecast;
 pub mod partial_loading;
 pub mod prewarm;
 pub mod smart_delegation;
@@ -20,8 +23,8 @@ pub mod tiered_cache;
 
 pub use partial_loading::PartialLoading;
 pub use prewarm::{Predictor, Prewarm};
-pub use smart_delegation::SmartDelegation;
-pub use tiered_cache::TieredCache;
+pub use smart_delegation::{SmartDelegation, SmartPredictor};
+pub use tiered_cache::{CacheEviction, TieredCache};
 
 /// One of the seed's "Future Improvements" (MODEL.md section 7).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -109,4 +112,43 @@ pub struct Policies {
     pub tiered_cache: TieredCache,
     pub smart_delegation: SmartDelegation,
     pub partial_loading: PartialLoading,
+}
+
+impl Policies {
+    /// Whether `policy` is enabled with its oracle, a bound no
+    /// implementation reaches (the prewarmer knows the next arrivals, smart
+    /// delegation the load's remaining time and outcome, the cache the
+    /// future: Belady).
+    pub fn is_oracle(&self, policy: Policy) -> bool {
+        self.enabled.has(policy)
+            && match policy {
+                Policy::Prewarm => self.prewarm.predictor == Predictor::Oracle,
+                Policy::SmartDelegation => {
+                    self.smart_delegation.predictor == SmartPredictor::Oracle
+                }
+                Policy::TieredCache => self.tiered_cache.eviction == CacheEviction::Oracle,
+                Policy::Streaming | Policy::PartialLoading => false,
+            }
+    }
+
+    /// The `policy` column: [`PolicySet::label`], with `_oracle` after each
+    /// policy run by its oracle, so that a bound is never read as a policy.
+    pub fn label(&self) -> String {
+        let names: Vec<String> = self
+            .enabled
+            .iter()
+            .map(|p| {
+                if self.is_oracle(p) {
+                    format!("{}_oracle", p.name())
+                } else {
+                    p.name().to_string()
+                }
+            })
+            .collect();
+        if names.is_empty() {
+            "none".to_string()
+        } else {
+            names.join("+")
+        }
+    }
 }

@@ -1,7 +1,10 @@
 //! Prewarming: predictors of which tenants will be hit soon.
 //!
-//! - [`TopK`]: the tenants with the most requests in the last interval; the
-//!   simulator starts those not resident at every tick.
+//! - [`TopK`]: the tenants with the most requests in the last interval. At
+//!   every tick the simulator starts those not resident and, with
+//!   `keep_resident`, keeps those resident from hibernating until the next
+//!   tick (as a real job would: a request or an alarm before the idle
+//!   timeout, each a billed DO request, counted as `prewarm_pings`).
 //! - [`IdleHistograms`]: the hybrid histogram policy of "Serverless in the
 //!   Wild" (Shahrad et al., USENIX ATC 2020): per tenant, a histogram of idle
 //!   times (time from a DO going quiet to its next request) in fixed bins.
@@ -11,7 +14,14 @@
 //!   bin); when it is not (too few samples, bin-count CV below the threshold,
 //!   too many idle times beyond the last bin), a fixed keep-alive.
 //!
-//! Both are deterministic: counts live in maps with a fixed hasher and ties
+//! - `oracle`, a bound no implementation reaches: it knows every tenant's
+//!   next arrival ([`crate::policies::foresight`]) and makes sure the DO is
+//!   resident `oracle_lead` before it, starting it if evicted and holding it
+//!   (a ping) if it would hibernate first. A tenant's first arrival is not
+//!   foreseen (no platform can warm a DO it has never seen), so its cold
+//!   starts are exactly the tenants' first arrivals, given the memory.
+//!
+//! All are deterministic: counts live in maps with a fixed hasher and ties
 //! are broken by tenant id.
 
 use std::collections::hash_map::DefaultHasher;
@@ -28,6 +38,29 @@ pub enum Predictor {
     TopK,
     /// Per tenant, a histogram of idle times (Shahrad et al., ATC 2020).
     Histogram,
+    /// Knows each tenant's next arrival (a bound).
+    Oracle,
+}
+
+impl Predictor {
+    /// The config names, in order.
+    pub const NAMES: [&'static str; 3] = ["top_k", "histogram", "oracle"];
+
+    /// The config name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Predictor::TopK => "top_k",
+            Predictor::Histogram => "histogram",
+            Predictor::Oracle => "oracle",
+        }
+    }
+
+    /// Parses a config name.
+    pub fn from_name(name: &str) -> Option<Self> {
+        [Self::TopK, Self::Histogram, Self::Oracle]
+            .into_iter()
+            .find(|p| p.name() == name)
+    }
 }
 
 /// `[prewarm]`.
@@ -44,6 +77,10 @@ pub struct Prewarm {
     pub cv_threshold: f64,
     pub out_of_range_max: f64,
     pub fallback_keep_alive: Nanos,
+    /// Top-K: keep resident top-K DOs from hibernating until the next tick.
+    pub keep_resident: bool,
+    /// Oracle: how long before a foreseen arrival its DO must be resident.
+    pub oracle_lead: Nanos,
 }
 
 type Map<V> = HashMap<u32, V, BuildHasherDefault<DefaultHasher>>;

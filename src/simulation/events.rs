@@ -38,6 +38,8 @@ pub enum Event {
     /// Prewarming by histogram: start the DO of `tenant`, released when it
     /// went quiet at `quiet_from`, unless a request came since.
     Prewarm { tenant: u32, quiet_from: Nanos },
+    /// Prewarming by oracle: act on the arrivals now within the lead.
+    Foresee,
     /// Requests wait for memory on `host`, and a DO there may have gone
     /// idle: try to admit them.
     HostRetry { host: u32 },

@@ -298,7 +298,9 @@ impl<'a, O: Observer> Simulation<'a, O> {
             duration: to,
             arrivals_total: 0,
             completions: 0,
-            policy: PolicyState::new(config, tenants),
+            policy: PolicyState::new(config, variant, tenants, || {
+                stream(id.seed, &[STREAM_FAMILY, id.replication, 0])
+            }),
             pool_queue: VecDeque::new(),
             hosts: (config.hosts.count > 0)
                 .then(|| HostFleet::new(config.hosts.count, mb_to_kib(config.hosts.memory_mb))),
@@ -307,6 +309,9 @@ impl<'a, O: Observer> Simulation<'a, O> {
             step_seq: 0,
         };
         sim.next_arrival = sim.draw_arrival();
+        if let Some(first) = sim.policy.foresight.as_ref().and_then(|f| f.next_due()) {
+            sim.queue.push(first, Event::Foresee);
+        }
         if sim.policy.top_k.is_some() {
             let first = config.policies.prewarm.interval;
             if first < sim.duration {
@@ -603,9 +608,11 @@ impl<'a, O: Observer> Simulation<'a, O> {
                 self.metrics.record_fetch(load.source);
             }
             if self.policy.has(Policy::SmartDelegation) {
-                self.policy.loading.insert(k, load);
+                let began = d.started_at;
+                self.follow_load(k, began, load);
             }
         }
+        let d = &self.dos[k as usize];
         let started_at = d.started_at;
         self.queue.push_hinted(
             started_at,
@@ -662,6 +669,9 @@ impl<'a, O: Observer> Simulation<'a, O> {
         if self.in_window(arrival) {
             self.metrics.compute_cold_starts += u64::from(cold);
             self.metrics.compute_cpu_ns += u128::from(cpu);
+        }
+        if self.policy.smart.is_some() {
+            self.policy.fleet.dispatched(cold);
         }
         if self.pool.may_saturate() {
             self.queue.push(finish, Event::Release { instance });
@@ -815,6 +825,11 @@ impl<'a, O: Observer> Simulation<'a, O> {
             }
             LoadState::NotStarted | LoadState::Failed => {}
         }
+        if self.policy.smart.is_some() && d.ready_at() != NEVER && d.ready_at() > now {
+            // A load that would have succeeded, aborted: the fleet never
+            // learns its outcome.
+            self.policy.fleet.load_aborted(d.ready_at());
+        }
         let wasted = d.prewarmed;
         d.prewarmed = false;
         d.status = Status::Evicted;
@@ -885,6 +900,10 @@ impl<'a, O: Observer> Simulation<'a, O> {
                     return;
                 }
                 d.load = LoadState::Failed;
+                if self.policy.smart.is_some() {
+                    self.policy.fleet.load_failed();
+                }
+                let d = &self.dos[tenant as usize];
                 let began = d.started_at;
                 if began >= self.warmup && began < self.duration {
                     self.metrics.loads_failed += 1;
@@ -928,6 +947,7 @@ impl<'a, O: Observer> Simulation<'a, O> {
                 }
             }
             Event::PrewarmTick => self.on_prewarm_tick(now),
+            Event::Foresee => self.on_foresee(now),
             Event::Prewarm { tenant, quiet_from } => self.on_prewarm(tenant, quiet_from, now),
             Event::HostRetry { host } => self.on_host_retry(host as usize, now),
         }
