@@ -1,29 +1,71 @@
-//! The four architectures (MODEL.md section 5): what a DO's constructor does
-//! and how its PGLite runtime gets loaded.
-//!
-//! | | constructor | before ready | after ready |
-//! |---|---|---|---|
-//! | traditional | isolate start (large bundle) + load, blocking | queue at the DO | local |
-//! | hybrid | isolate start (large bundle); load in background | delegated | local |
-//! | thin | isolate start (small bundle); no WASM | delegated | delegated |
-//! | lazy | isolate start (small bundle); fetch + load in background | delegated | local |
+//! The four architectures (MODEL.md section 5): what each is ([`table`]:
+//! one row per architecture, and the route of a request), how a start's
+//! PGLite load is planned (one file per kind of load: [`bundled`] for
+//! traditional and hybrid, [`lazy`]; thin loads nothing), and where a load
+//! is at any time ([`LoadStage`], the seed's seven states).
 //!
 //! A start is planned in full when it begins ([`plan_start`]): every phase is
 //! drawn then, so the simulator needs only two events per cold start (the
-//! constructor's end and the load's end). The lazy load follows the seed:
-//! cache first, R2 on a miss (the cache is then populated fire-and-forget,
-//! costing the load nothing), the WASM and the data bundle fetched in
-//! parallel (a switch), then compile and PGLite init. Under a blocked
-//! embedder the compile throws at once: the load fails when the fetch ends.
+//! constructor's end and the load's end). Policies shape a plan without
+//! being named here: [`LoadShape`] carries what they change (the share of
+//! compile and init a load does, whether the compile streams), and the
+//! caller says where a lazy load finds its WASM.
+//!
+//! Invariant: for a given shape, a plan's random draws are the same whatever
+//! the policies (a policy that is off changes no draw).
 
+pub mod bundled;
+pub mod lazy;
 mod params;
+mod stage;
+pub mod table;
+
+pub use params::{Architecture, ArchitectureVariant, Lazy, Memory, Phases, WasmCompile};
+pub use stage::LoadStage;
+pub use table::{route, BeforeReady, DoView, Footprint, Route, Traits};
 
 use crate::engine::SimRng;
-use crate::fleet::{Fetch, WasmCaches};
-use crate::policies::Policy;
-use crate::simulation::Config;
 use crate::time::Nanos;
-pub use params::{Architecture, ArchitectureVariant, Lazy, Phases, WasmCompile};
+
+/// Where a fetch found the WASM.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum FetchSource {
+    /// Bundled with the worker (traditional, hybrid).
+    Bundle,
+    /// The seed's cache check hit.
+    CacheHit,
+    /// The host's local cache (tiered caching).
+    LocalCache,
+    /// The region's cache (tiered caching).
+    RegionalCache,
+    /// R2, after every cache missed.
+    R2,
+}
+
+impl FetchSource {
+    /// Whether the WASM came from R2 (an R2 GET).
+    pub fn is_r2(self) -> bool {
+        self == FetchSource::R2
+    }
+
+    /// Whether a cache served it.
+    pub fn is_cache(self) -> bool {
+        matches!(
+            self,
+            FetchSource::CacheHit | FetchSource::LocalCache | FetchSource::RegionalCache
+        )
+    }
+}
+
+/// How long the WASM fetch takes: the part before the bytes start to arrive
+/// (`lookup`) and the whole of it (`total`), and where it came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Fetch {
+    pub lookup: Nanos,
+    pub total: Nanos,
+    pub source: FetchSource,
+}
 
 /// How a load ends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,8 +75,6 @@ pub enum LoadOutcome {
     /// The load failed (compile blocked by the embedder).
     Failed,
 }
-
-pub use crate::fleet::FetchSource as WasmSource;
 
 /// A phase of a DO's start, as named in the config's `[phases]`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,7 +88,28 @@ pub enum Phase {
     PgliteInit,
 }
 
+/// What a phase keeps busy: the isolate's CPU, or nothing but the wait for
+/// I/O (a fetch, a read, another isolate's start).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PhaseKind {
+    Cpu,
+    Io,
+}
+
 impl Phase {
+    /// Whether the phase computes on the DO's isolate or waits for I/O.
+    pub fn kind(self) -> PhaseKind {
+        match self {
+            Phase::WasmCompile | Phase::PgliteInit => PhaseKind::Cpu,
+            // The loader's compile runs in the loader isolate, not the DO's.
+            Phase::CacheCheck
+            | Phase::R2Fetch
+            | Phase::DataRead
+            | Phase::LoaderIsolateStart
+            | Phase::LoaderCompile => PhaseKind::Io,
+        }
+    }
+
     /// The config key under `[phases]`.
     pub fn key(self) -> &'static str {
         match self {
@@ -83,7 +144,7 @@ pub struct Spans {
 }
 
 impl Spans {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         let empty = PhaseSpan {
             phase: Phase::DataRead,
             start: 0,
@@ -96,7 +157,7 @@ impl Spans {
     }
 
     /// Appends a phase of `duration` starting at `start`; returns its end.
-    fn add(&mut self, phase: Phase, start: Nanos, duration: Nanos) -> Nanos {
+    pub(crate) fn add(&mut self, phase: Phase, start: Nanos, duration: Nanos) -> Nanos {
         let end = start + duration;
         if let Some(slot) = self.spans.get_mut(self.len as usize) {
             *slot = PhaseSpan { phase, start, end };
@@ -117,7 +178,7 @@ pub struct LoadPlan {
     /// From the load's beginning (the constructor's end) to ready or failure.
     pub duration: Nanos,
     pub outcome: LoadOutcome,
-    pub source: WasmSource,
+    pub source: FetchSource,
     /// Each phase's span, for timelines.
     pub spans: Spans,
 }
@@ -133,54 +194,62 @@ pub struct StartPlan {
     pub blocking: bool,
 }
 
-/// Draws the phases of one DO start, beginning at `now`, for `tenant`.
-/// `caches` says where a lazy load finds its WASM (and learns from it).
+/// What policies change in a load's plan (the default: a whole load,
+/// compiled once the bytes are in).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LoadShape {
+    /// The share of compile and init the load does (partial loading: the
+    /// core module's); 1 for a whole load.
+    pub core_fraction: f64,
+    /// The compile overlaps the WASM transfer (`compileStreaming`).
+    pub streaming_compile: bool,
+}
+
+impl Default for LoadShape {
+    fn default() -> Self {
+        Self {
+            core_fraction: 1.0,
+            streaming_compile: false,
+        }
+    }
+}
+
+/// Draws the phases of one DO start, beginning at `now`. A lazy load asks
+/// `fetch_wasm` (called with the time the fetch begins) where its WASM is;
+/// `None` is the seed's single cache check ([`lazy::seed_cache_check`]).
 pub fn plan_start(
     variant: ArchitectureVariant,
-    config: &Config,
-    caches: &mut WasmCaches,
-    tenant: u32,
+    phases: &Phases,
+    lazy_strategy: &Lazy,
+    shape: &LoadShape,
+    fetch_wasm: impl FnOnce(Nanos, &mut SimRng) -> Option<Fetch>,
     now: Nanos,
     rng: &mut SimRng,
 ) -> StartPlan {
-    let p = &config.phases;
     let arch = variant.architecture;
-    let isolate = if arch.bundles_wasm() {
-        p.isolate_start_bundled.sample(rng)
+    let traits = arch.traits();
+    let isolate = if traits.bundles_wasm {
+        phases.isolate_start_bundled.sample(rng)
     } else {
-        p.isolate_start.sample(rng)
-    };
-    // Partial loading: the core module's share of compile and init.
-    let core = if config.policies.enabled.has(Policy::PartialLoading) {
-        config.policies.partial_loading.core_fraction
-    } else {
-        1.0
+        phases.isolate_start.sample(rng)
     };
     let load = match arch {
         Architecture::Thin => None,
         Architecture::Traditional | Architecture::Hybrid => {
-            let mut spans = Spans::new();
-            let t = spans.add(Phase::DataRead, 0, p.data_read.sample(rng));
-            let t = spans.add(
-                Phase::WasmCompile,
-                t,
-                scale(p.wasm_compile.sample(rng), core),
-            );
-            let duration = spans.add(Phase::PgliteInit, t, scale(p.pglite_init.sample(rng), core));
-            Some(LoadPlan {
-                duration,
-                outcome: LoadOutcome::Ready,
-                source: WasmSource::Bundle,
-                spans,
-            })
+            Some(bundled::plan_load(phases, shape, rng))
         }
         Architecture::Lazy => {
-            let fetch = caches.fetch(tenant, now + isolate, config, rng);
-            Some(plan_lazy_load(
+            let at = now + isolate;
+            let fetch = match fetch_wasm(at, rng) {
+                Some(fetch) => fetch,
+                None => lazy::seed_cache_check(phases, lazy_strategy, rng),
+            };
+            Some(lazy::plan_load(
                 variant.runtime_wasm_compile,
-                config,
+                phases,
+                lazy_strategy,
+                shape,
                 fetch,
-                core,
                 rng,
             ))
         }
@@ -188,12 +257,12 @@ pub fn plan_start(
     StartPlan {
         isolate,
         load,
-        blocking: arch == Architecture::Traditional,
+        blocking: traits.waits_for_load(),
     }
 }
 
 /// `ns * fraction`, rounded.
-fn scale(ns: Nanos, fraction: f64) -> Nanos {
+pub fn scale(ns: Nanos, fraction: f64) -> Nanos {
     if fraction >= 1.0 {
         ns
     } else {
@@ -201,107 +270,30 @@ fn scale(ns: Nanos, fraction: f64) -> Nanos {
     }
 }
 
-fn plan_lazy_load(
-    compile: WasmCompile,
-    config: &Config,
-    fetch: Fetch,
-    core: f64,
-    rng: &mut SimRng,
-) -> LoadPlan {
-    let p = &config.phases;
-    let mut spans = Spans::new();
-    let wasm_fetched = if fetch.source.is_r2() {
-        spans.add(Phase::CacheCheck, 0, fetch.lookup);
-        spans.add(Phase::R2Fetch, fetch.lookup, fetch.total - fetch.lookup)
-    } else {
-        spans.add(Phase::CacheCheck, 0, fetch.total)
-    };
-    // The data bundle is read alongside the WASM fetch, or after it.
-    let data_start = if config.lazy.parallel_fetch {
-        0
-    } else {
-        wasm_fetched
-    };
-    let data_read = spans.add(Phase::DataRead, data_start, p.data_read.sample(rng));
-    let fetched = wasm_fetched.max(data_read);
-    let streaming = config.policies.enabled.has(Policy::Streaming);
-    let (compiled, outcome) = match compile {
-        // The compile throws at once: the load fails when the fetch ends.
-        WasmCompile::Blocked => (fetched, LoadOutcome::Failed),
-        WasmCompile::Allowed if streaming => {
-            // compileStreaming compiles the bytes as they arrive: from the
-            // end of the lookup, overlapping the transfer; it ends when both
-            // the compile and the transfer are done.
-            let t = spans.add(
-                Phase::WasmCompile,
-                fetch.lookup,
-                scale(p.wasm_compile.sample(rng), core),
-            );
-            (t.max(fetched), LoadOutcome::Ready)
-        }
-        WasmCompile::Allowed => (
-            spans.add(
-                Phase::WasmCompile,
-                fetched,
-                scale(p.wasm_compile.sample(rng), core),
-            ),
-            LoadOutcome::Ready,
-        ),
-        WasmCompile::Loader => {
-            let t = spans.add(
-                Phase::LoaderIsolateStart,
-                fetched,
-                p.loader_isolate_start.sample(rng),
-            );
-            (
-                spans.add(
-                    Phase::LoaderCompile,
-                    t,
-                    scale(p.loader_compile.sample(rng), core),
-                ),
-                LoadOutcome::Ready,
-            )
-        }
-    };
-    let duration = match outcome {
-        LoadOutcome::Ready => spans.add(
-            Phase::PgliteInit,
-            compiled,
-            scale(p.pglite_init.sample(rng), core),
-        ),
-        LoadOutcome::Failed => compiled,
-    };
-    LoadPlan {
-        duration,
-        outcome,
-        source: fetch.source,
-        spans,
-    }
-}
-
-/// The extension module's load under partial loading: the rest of compile
-/// and init, drawn when the first query that needs it arrives.
-pub fn plan_extension(variant: ArchitectureVariant, config: &Config, rng: &mut SimRng) -> Nanos {
-    let p = &config.phases;
-    let rest = 1.0 - config.policies.partial_loading.core_fraction;
-    let compile = match (variant.architecture, variant.runtime_wasm_compile) {
-        (Architecture::Lazy, WasmCompile::Loader) => p.loader_compile.sample(rng),
-        _ => p.wasm_compile.sample(rng),
-    };
-    scale(compile, rest) + scale(p.pglite_init.sample(rng), rest)
-}
-
-/// Whether a request to a running DO whose runtime is not ready is delegated
-/// (rather than waiting for the load).
-pub fn delegates_before_ready(arch: Architecture) -> bool {
-    !matches!(arch, Architecture::Traditional)
-}
-
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::engine::stream;
     use crate::experiment::config::load_default;
+    use crate::simulation::Config;
+
+    /// A start at time 0 with the seed's cache and no policy.
+    pub(crate) fn plan(
+        variant: ArchitectureVariant,
+        config: &Config,
+        rng: &mut SimRng,
+    ) -> StartPlan {
+        let shape = LoadShape::default();
+        plan_start(
+            variant,
+            &config.phases,
+            &config.lazy,
+            &shape,
+            |_, _| None,
+            0,
+            rng,
+        )
+    }
 
     fn lazy(compile: WasmCompile) -> ArchitectureVariant {
         ArchitectureVariant {
@@ -324,9 +316,7 @@ mod tests {
             lazy(WasmCompile::Blocked),
         ] {
             for _ in 0..100 {
-                let load = plan_start(variant, &config, &mut WasmCaches::CoinFlip, 0, 0, &mut rng)
-                    .load
-                    .unwrap();
+                let load = plan(variant, &config, &mut rng).load.unwrap();
                 let spans = load.spans.as_slice();
                 let end = spans.iter().map(|s| s.end).max().unwrap();
                 assert_eq!(end, load.duration, "{variant:?}");
@@ -350,43 +340,20 @@ mod tests {
                 .start
         };
         assert_eq!(
-            data_start(plan_start(
-                lazy(WasmCompile::Allowed),
-                &config,
-                &mut WasmCaches::CoinFlip,
-                0,
-                0,
-                &mut rng
-            )),
+            data_start(plan(lazy(WasmCompile::Allowed), &config, &mut rng)),
             0
         );
         config.lazy.parallel_fetch = false;
-        assert!(
-            data_start(plan_start(
-                lazy(WasmCompile::Allowed),
-                &config,
-                &mut WasmCaches::CoinFlip,
-                0,
-                0,
-                &mut rng
-            )) > 0
-        );
+        assert!(data_start(plan(lazy(WasmCompile::Allowed), &config, &mut rng)) > 0);
     }
 
     #[test]
     fn a_blocked_compile_fails_when_the_fetch_ends() {
         let config = load_default().unwrap();
         let mut rng = stream(5, &[]);
-        let load = plan_start(
-            lazy(WasmCompile::Blocked),
-            &config,
-            &mut WasmCaches::CoinFlip,
-            0,
-            0,
-            &mut rng,
-        )
-        .load
-        .unwrap();
+        let load = plan(lazy(WasmCompile::Blocked), &config, &mut rng)
+            .load
+            .unwrap();
         assert_eq!(load.outcome, LoadOutcome::Failed);
         assert!(load
             .spans

@@ -1,6 +1,8 @@
 //! What an architecture is, as configured: the four architectures, the
 //! platform's runtime-compile setting they run under, the start-up phase
-//! durations (`[phases]`) and the lazy loading strategy (`[lazy]`).
+//! durations (`[phases]`), the lazy loading strategy (`[lazy]`) and the
+//! memory a DO holds (`[memory]`, whose sum per architecture is the table's
+//! [`super::Footprint`]).
 
 use crate::dist::Dist;
 
@@ -44,12 +46,6 @@ impl Architecture {
             Architecture::Thin => "Thin State",
             Architecture::Lazy => "Lazy WASM",
         }
-    }
-
-    /// Whether the worker bundle carries the WASM (large bundle, slower
-    /// isolate start, bundle memory).
-    pub fn bundles_wasm(self) -> bool {
-        matches!(self, Architecture::Traditional | Architecture::Hybrid)
     }
 
     /// Parses a config name.
@@ -148,4 +144,15 @@ pub struct Lazy {
     pub cache_hit_ratio: f64,
     /// Whether the WASM and the data bundle are fetched in parallel.
     pub parallel_fetch: bool,
+}
+
+/// `[memory]`, in megabytes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Memory {
+    /// Every resident DO.
+    pub do_base_mb: f64,
+    /// A resident DO whose bundle carries the WASM (traditional, hybrid).
+    pub bundle_mb: f64,
+    /// The PGLite runtime, while it loads or is loaded.
+    pub runtime_mb: f64,
 }

@@ -10,8 +10,8 @@ use std::time::Instant;
 use anyhow::{bail, Context};
 use dofleet::cluster::SlurmJob;
 use dofleet::experiment::{
-    merge_dirs, run_experiment, run_to_dir, Experiment, ExperimentResults, OutputOptions,
-    RunOptions, Shard,
+    inspect_out_dir, merge_dirs, resolve_out_dir, run_experiment, run_to_dir, Experiment,
+    ExperimentResults, OutputOptions, RunOptions, Shard,
 };
 use dofleet::planner::{Dimension, PlanOptions, Slo};
 use dofleet::report;
@@ -186,7 +186,7 @@ impl Command {
                     sets: sets.clone(),
                     threads: cli.common.threads,
                     shards,
-                    out: absolute(&out)?,
+                    out: slurm_out_dir(&out)?,
                     dofleet: std::env::current_exe()
                         .context("cannot tell where the dofleet binary is")?,
                     sbatch_options: sbatch,
@@ -340,7 +340,8 @@ impl Command {
                 Ok(ExitCode::SUCCESS)
             }
             Command::Report { dir, out } => {
-                let out = out.unwrap_or_else(|| dir.join("report.html"));
+                let out = out.unwrap_or_else(|| dir.join(dofleet::experiment::REPORT));
+                refuse_foreign_file(&out)?;
                 report::html::write_report(&dir, &out)?;
                 println!("Wrote {}", out.display());
                 Ok(ExitCode::SUCCESS)
@@ -360,6 +361,39 @@ fn install_ctrl_c(cancel: Arc<AtomicBool>) {
         }
         eprintln!("\nStopping after the runs in progress (Ctrl-C again to quit now)...");
     });
+}
+
+/// Refuses to replace a file that is not a report dofleet wrote.
+fn refuse_foreign_file(out: &Path) -> anyhow::Result<()> {
+    if out.is_dir() {
+        bail!(
+            "{}: is a directory; --out names the report's file, such as report.html",
+            out.display()
+        );
+    }
+    if !out.exists() {
+        return Ok(());
+    }
+    let mut head = Vec::new();
+    let read = std::fs::File::open(out)
+        .and_then(|f| std::io::Read::read_to_end(&mut std::io::Read::take(f, 4096), &mut head));
+    let ours = read.is_ok() && String::from_utf8_lossy(&head).contains("<title>dofleet: ");
+    if !ours {
+        bail!(
+            "{} exists and is not a dofleet report: it is kept; choose another --out or remove it",
+            out.display()
+        );
+    }
+    Ok(())
+}
+
+/// A Slurm job's output directory, resolved and refused when it is not
+/// one dofleet may write into (the shards' and the merge's own checks run
+/// later, on the cluster).
+fn slurm_out_dir(out: &Path) -> anyhow::Result<PathBuf> {
+    let resolved = resolve_out_dir(out)?;
+    inspect_out_dir(&resolved)?;
+    Ok(resolved)
 }
 
 /// The experiment: the embedded default, then the file if any, then the

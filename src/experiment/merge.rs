@@ -14,7 +14,8 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use super::manifest::Manifest;
-use super::output::{io_err, load_records, prepare, write_manifest, OutputError, AGGREGATES};
+use super::out_dir::{self, DirLock};
+use super::output::{io_err, load_records, prepare, write_manifest, OutputError};
 use super::record::record_name;
 use super::{Experiment, ExperimentResults, OutputOptions, RunRecord, RunSpec, Shard};
 use crate::report::{write_atomically, write_results};
@@ -38,16 +39,10 @@ pub fn merge_dirs(
     for dir in shards {
         let manifest = read_manifest(dir)?;
         check_same_experiment(experiment, first, dir, &manifest)?;
-        let records = load_records(dir, fingerprint)?;
+        let records = load_records(dir, experiment)?;
         let recorded = records.len();
         for record in records {
             let spec = record.spec;
-            if !experiment.contains(spec) {
-                return Err(OutputError::Merge(format!(
-                    "{}: run {spec:?} is not part of the experiment",
-                    dir.display()
-                )));
-            }
             if let Some((other, other_dir)) = found.get(&spec) {
                 if other.to_bytes(fingerprint) != record.to_bytes(fingerprint) {
                     return Err(OutputError::Merge(format!(
@@ -74,12 +69,17 @@ pub fn merge_dirs(
         return Err(incomplete(experiment, &missing, &manifests));
     }
     let records: Vec<RunRecord> = found.into_values().map(|(r, _)| r).collect();
-    if !force && out.exists() && AGGREGATES.iter().any(|f| out.join(f).exists()) {
-        return Err(OutputError::Exists {
-            dir: out.to_owned(),
-            what: "an earlier run or merge".into(),
+    let out = &out_dir::resolve(out)?;
+    if shards
+        .iter()
+        .any(|s| out_dir::resolve(s).ok().as_deref() == Some(out.as_path()))
+    {
+        return Err(OutputError::Refused {
+            path: out.clone(),
+            why: "it is one of the shard directories being merged".into(),
         });
     }
+    let _lock = DirLock::take(out)?;
     prepare(
         out,
         experiment,
@@ -87,6 +87,7 @@ pub fn merge_dirs(
             force,
             ..OutputOptions::default()
         },
+        false,
     )?;
     for record in &records {
         record.save(out, fingerprint).map_err(io_err(out))?;

@@ -9,6 +9,7 @@
 pub mod config;
 mod manifest;
 mod merge;
+mod out_dir;
 mod output;
 mod plan;
 mod record;
@@ -18,6 +19,7 @@ mod shard;
 
 pub use manifest::{Machine, Manifest};
 pub use merge::merge_dirs;
+pub use out_dir::{inspect as inspect_out_dir, resolve as resolve_out_dir, REPORT};
 pub use output::{run_to_dir, DirOutcome, OutputError, OutputOptions};
 pub use plan::{Experiment, Point, RunSpec};
 pub use record::{record_name, RecordError, RunRecord};

@@ -13,9 +13,11 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use super::manifest::{git_commit, unix_now, Machine, Manifest};
+use super::out_dir::{self, DirLock};
 use super::record::{record_name, RecordError};
 use super::runner::{run_runs, RunError, RunOptions};
 use super::{Experiment, ExperimentResults, RunRecord, RunSpec, Shard};
+use crate::metrics::METRICS;
 use crate::report::{write_atomically, write_results};
 
 /// How to treat the output directory.
@@ -46,8 +48,19 @@ pub struct DirOutcome {
 /// Why an output directory could not be produced.
 #[derive(Debug, thiserror::Error)]
 pub enum OutputError {
-    #[error("{dir} already holds results ({what}); use --resume to complete them or --force to replace them")]
-    Exists { dir: PathBuf, what: String },
+    #[error("{dir} already holds results ({what}); {}", if *.resumable { "use --resume to complete them or --force to replace them" } else { "use --force to replace them" })]
+    Exists {
+        dir: PathBuf,
+        what: String,
+        /// Whether the command has `--resume`.
+        resumable: bool,
+    },
+    #[error("{path} cannot be an output directory: {why}")]
+    Refused { path: PathBuf, why: String },
+    #[error("{dir} is not a dofleet output directory ({what}): dofleet neither writes into it nor deletes from it, even with --force; choose another directory")]
+    Foreign { dir: PathBuf, what: String },
+    #[error("{dir} is being written by another dofleet (process {pid}); wait for it to finish or stop it")]
+    Locked { dir: PathBuf, pid: u32 },
     #[error("--force and --resume exclude each other")]
     ForceAndResume,
     #[error("{path}: {source}")]
@@ -70,7 +83,7 @@ pub(super) fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> OutputError 
     }
 }
 
-/// The record files in `dir/runs/`, sorted by name.
+/// The record files in `dir/runs/` (named as records are), sorted by name.
 fn record_files(dir: &Path) -> Result<Vec<PathBuf>, OutputError> {
     let runs = dir.join("runs");
     if !runs.is_dir() {
@@ -78,9 +91,9 @@ fn record_files(dir: &Path) -> Result<Vec<PathBuf>, OutputError> {
     }
     let mut files = Vec::new();
     for entry in fs::read_dir(&runs).map_err(io_err(&runs))? {
-        let path = entry.map_err(io_err(&runs))?.path();
-        if path.extension().is_some_and(|e| e == "run") {
-            files.push(path);
+        let entry = entry.map_err(io_err(&runs))?;
+        if out_dir::is_record_name(&entry.file_name().to_string_lossy()) {
+            files.push(entry.path());
         }
     }
     files.sort();
@@ -95,57 +108,40 @@ pub(super) const AGGREGATES: [&str; 5] = [
     "config.toml",
 ];
 
-/// Readies `dir` and returns the records to keep (when resuming).
+/// Readies `dir` (resolved, locked) and returns the records to keep (when
+/// resuming). `resumable`: whether the command offers `--resume`.
 pub(super) fn prepare(
     dir: &Path,
     experiment: &Experiment,
     options: OutputOptions,
+    resumable: bool,
 ) -> Result<Vec<RunRecord>, OutputError> {
     if options.force && options.resume {
         return Err(OutputError::ForceAndResume);
     }
-    let files = record_files(dir)?;
-    let has_results = !files.is_empty() || AGGREGATES.iter().any(|f| dir.join(f).exists());
-    if !has_results {
+    let Some(manifest) = out_dir::inspect(dir)? else {
+        return Ok(Vec::new());
+    };
+    if options.force {
+        out_dir::clear_owned(dir)?;
         return Ok(Vec::new());
     }
-    if options.force {
-        for f in AGGREGATES {
-            let p = dir.join(f);
-            if p.exists() {
-                fs::remove_file(&p).map_err(io_err(&p))?;
-            }
-        }
-        for p in files {
-            fs::remove_file(&p).map_err(io_err(&p))?;
-        }
+    let files = record_files(dir)?;
+    if files.is_empty() && manifest.runs_present == 0 && manifest.status != "complete" {
+        // Stopped before its first run: nothing to keep or to lose.
         return Ok(Vec::new());
     }
     if !options.resume {
-        let what = match fs::read_to_string(dir.join("manifest.toml"))
-            .ok()
-            .and_then(|t| toml::from_str::<Manifest>(&t).ok())
-        {
-            Some(m) => format!(
-                "experiment {:?}, {} of {} runs, {}",
-                m.experiment, m.runs_present, m.runs_total, m.status
-            ),
-            None => format!("{} run records", files.len()),
-        };
         return Err(OutputError::Exists {
             dir: dir.to_owned(),
-            what,
+            what: format!(
+                "experiment {:?}, {} of {} runs, {}",
+                manifest.experiment, manifest.runs_present, manifest.runs_total, manifest.status
+            ),
+            resumable,
         });
     }
-    let fingerprint = experiment.fingerprint();
-    let mut kept = Vec::new();
-    for path in files {
-        let record = RunRecord::load(&path, fingerprint)?;
-        if experiment.contains(record.spec) {
-            kept.push(record);
-        }
-    }
-    Ok(kept)
+    load_records(dir, experiment)
 }
 
 pub(super) fn write_manifest(
@@ -182,11 +178,47 @@ pub(super) fn write_manifest(
     write_atomically(&path, text.as_bytes()).map_err(io_err(&path))
 }
 
-/// Reads every record of `dir`, checking the fingerprint.
-pub(super) fn load_records(dir: &Path, fingerprint: u64) -> Result<Vec<RunRecord>, OutputError> {
+/// Reads every record of `dir`, refusing one of another experiment, one
+/// naming a run outside the experiment, or one whose file name is not its
+/// run's (a copy).
+pub(super) fn load_records(
+    dir: &Path,
+    experiment: &Experiment,
+) -> Result<Vec<RunRecord>, OutputError> {
+    let fingerprint = experiment.fingerprint();
     record_files(dir)?
         .iter()
-        .map(|p| RunRecord::load(p, fingerprint).map_err(OutputError::from))
+        .map(|path| {
+            let record = RunRecord::load(path, fingerprint)?;
+            let spec = record.spec;
+            let corrupt = |why: String| RecordError::Corrupt {
+                path: path.clone(),
+                why,
+            };
+            if !experiment.contains(spec) {
+                return Err(corrupt(format!(
+                    "it names point {}, architecture {}, replication {}, outside the experiment",
+                    spec.point, spec.variant, spec.replication
+                ))
+                .into());
+            }
+            let values = record.summary.values.len();
+            if values != METRICS.len() {
+                return Err(corrupt(format!(
+                    "{values} metric values, expected {}",
+                    METRICS.len()
+                ))
+                .into());
+            }
+            if path.file_name() != Some(std::ffi::OsStr::new(&record_name(spec))) {
+                return Err(corrupt(format!(
+                    "it holds run {}, not the run its name says (a copied or renamed record)",
+                    record_name(spec)
+                ))
+                .into());
+            }
+            Ok(record)
+        })
         .collect()
 }
 
@@ -198,7 +230,12 @@ pub fn run_to_dir(
     options: OutputOptions,
 ) -> Result<DirOutcome, OutputError> {
     let started = Instant::now();
-    let kept = prepare(dir, experiment, options)?;
+    if options.force && options.resume {
+        return Err(OutputError::ForceAndResume);
+    }
+    let dir = &out_dir::resolve(dir)?;
+    let _lock = DirLock::take(dir)?;
+    let kept = prepare(dir, experiment, options, true)?;
     fs::create_dir_all(dir.join("runs")).map_err(io_err(dir))?;
     let config_path = dir.join("config.toml");
     write_atomically(&config_path, experiment.resolved.as_bytes()).map_err(io_err(&config_path))?;
@@ -260,7 +297,7 @@ pub fn run_to_dir(
             interrupted,
         });
     }
-    let records = load_records(dir, fingerprint)?;
+    let records = load_records(dir, experiment)?;
     let results = ExperimentResults::gather(experiment, &records);
     write_results(dir, experiment, &results).map_err(io_err(dir))?;
     write_manifest(

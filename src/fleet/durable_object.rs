@@ -14,7 +14,7 @@
 //! hands out as untouched pages: a tenant costs memory only once a request
 //! reaches it, and 10^8 tenants cost nothing to set up.
 
-use super::FetchSource as WasmSource;
+use crate::architectures::FetchSource as WasmSource;
 use crate::time::Nanos;
 
 /// Whether the DO is in memory.
@@ -78,8 +78,9 @@ pub struct DoState {
     pub load: LoadState,
     /// Where this life's WASM came from (for load-time statistics).
     pub source: WasmSource,
-    /// Started by prewarming and not requested yet.
-    pub prewarmed: bool,
+    /// Started without a request (by a policy: prewarming) and not
+    /// requested yet.
+    pub unrequested: bool,
     /// Delegated requests waiting for a compute-worker slot.
     pub waiting: u16,
 }
@@ -104,7 +105,7 @@ impl Default for DoState {
             status: Status::Evicted,
             load: LoadState::NotStarted,
             source: WasmSource::Bundle,
-            prewarmed: false,
+            unrequested: false,
             waiting: 0,
         }
     }
@@ -150,6 +151,63 @@ impl DoState {
     #[inline]
     pub fn is_ready(&self, now: Nanos) -> bool {
         now >= self.ready_at()
+    }
+
+    /// Begins a new life: the isolate starts now and the constructor ends at
+    /// `started_at`; no load yet, no expiry entry of an earlier life may
+    /// evict it, and the request that started it is its first. Returns the
+    /// life's epoch.
+    #[inline]
+    pub fn begin_life(&mut self, started_at: Nanos) -> u32 {
+        self.status = Status::Starting;
+        self.set_timer_at(NO_TIMER);
+        self.load = LoadState::NotStarted;
+        self.epoch = self.epoch.wrapping_add(1);
+        self.ordinal = 1;
+        self.started_at = started_at;
+        self.set_ready_at(NEVER);
+        self.busy_until = started_at;
+        self.quiet_from = started_at;
+        self.epoch
+    }
+
+    /// Ends the DO's life (eviction): its events become stale and its
+    /// expiry entry void. Returns whether it was started without a request
+    /// and never requested (a wasted prewarm).
+    #[inline]
+    pub fn end_life(&mut self) -> bool {
+        let unrequested = self.unrequested;
+        self.unrequested = false;
+        self.status = Status::Evicted;
+        self.load = LoadState::NotStarted;
+        self.set_ready_at(NEVER);
+        self.epoch = self.epoch.wrapping_add(1);
+        self.set_timer_at(NO_TIMER);
+        unrequested
+    }
+
+    /// A request reaches the resident DO: its number in this life.
+    #[inline]
+    pub fn next_ordinal(&mut self) -> u32 {
+        self.ordinal = self.ordinal.saturating_add(1);
+        self.ordinal
+    }
+
+    /// Takes the FIFO execution slot for `exec`, not before `from`: returns
+    /// when the work is done (the DO is busy, and not quiet, until then).
+    #[inline]
+    pub fn take_slot(&mut self, from: Nanos, exec: Nanos) -> Nanos {
+        let done = from.max(self.busy_until) + exec;
+        self.busy_until = done;
+        self.quiet_from = self.quiet_from.max(done);
+        done
+    }
+
+    /// Work elsewhere for the DO (a delegated request, a load that keeps it
+    /// alive) ends at `until`: it is not quiet before.
+    #[inline]
+    pub fn busy_elsewhere_until(&mut self, until: Nanos) {
+        self.quiet_from = self.quiet_from.max(until);
     }
 }
 

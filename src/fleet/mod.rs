@@ -1,7 +1,6 @@
 //! The fleet: Durable Objects, their idle-eviction timers, the hosts whose
 //! memory they share, and the compute worker that delegated requests go to.
 
-mod cache;
 mod compute_worker;
 mod durable_object;
 mod expiry;
@@ -9,10 +8,9 @@ mod hosts;
 mod params;
 mod states;
 
-pub use cache::{Fetch, FetchSource, WasmCaches};
 pub use compute_worker::{ComputePool, Dispatched};
 pub use durable_object::{DoState, LoadState, Status, NEVER, NO_TIMER};
 pub use expiry::ExpiryQueue;
 pub use hosts::{HostFleet, PendingRequest, Victim};
-pub use params::{Compute, DurableObject, Hosts, Memory, Network, WhenFull};
+pub use params::{Compute, DurableObject, Hosts, Network, WhenFull};
 pub use states::{fleet_states, recycle_states, zeroed_states, States, HUGE_PAGES_UP_TO_TENANTS};

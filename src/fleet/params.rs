@@ -1,8 +1,6 @@
 //! The fleet's parameters: the DO lifecycle (`[do]`), the client network,
-//! the compute worker (`[compute]`), memory (`[memory]`) and hosts
-//! (`[hosts]`).
+//! the compute worker (`[compute]`) and hosts (`[hosts]`).
 
-use crate::architectures::Architecture;
 use crate::dist::Dist;
 use crate::time::Nanos;
 
@@ -39,35 +37,6 @@ pub struct Compute {
     pub concurrency: u32,
     /// The most instances at once (0: no limit); past it requests queue.
     pub max_instances: u64,
-}
-
-/// `[memory]`, in megabytes.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Memory {
-    /// Every resident DO.
-    pub do_base_mb: f64,
-    /// A resident DO whose bundle carries the WASM (traditional, hybrid).
-    pub bundle_mb: f64,
-    /// The PGLite runtime, while it loads or is loaded.
-    pub runtime_mb: f64,
-}
-
-impl Memory {
-    /// What one resident DO of `architecture` holds at most, MB: its base
-    /// and bundle, plus the runtime while it loads or is loaded.
-    pub fn footprint_mb(&self, architecture: Architecture) -> f64 {
-        let bundle = if architecture.bundles_wasm() {
-            self.bundle_mb
-        } else {
-            0.0
-        };
-        let runtime = if architecture == Architecture::Thin {
-            0.0
-        } else {
-            self.runtime_mb
-        };
-        self.do_base_mb + bundle + runtime
-    }
 }
 
 /// `[hosts]`: where DOs live, for capacity planning (MODEL.md section 4).

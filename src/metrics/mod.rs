@@ -18,7 +18,7 @@ pub use latency_grid::{BucketCounts, LatencyGrid};
 pub use summary::{Metric, RunSummary, METRICS};
 pub use time_weighted::TimeWeighted;
 
-use crate::fleet::FetchSource as WasmSource;
+use crate::architectures::FetchSource as WasmSource;
 use crate::time::Nanos;
 
 /// The cells of a run's load-time counts ([`RunMetrics::record_load`]), by
@@ -26,6 +26,23 @@ use crate::time::Nanos;
 const LOAD_CACHE_HIT: usize = 0;
 const LOAD_R2: usize = 1;
 const LOAD_OTHER: usize = 2;
+
+/// The measurement window `[from, to)` (`[warmup, duration)`): counts and
+/// latencies cover the requests that arrive in it, and the loads and DOs
+/// that begin in it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    pub from: Nanos,
+    pub to: Nanos,
+}
+
+impl Window {
+    /// Whether `t` falls in the window.
+    #[inline]
+    pub fn contains(&self, t: Nanos) -> bool {
+        t >= self.from && t < self.to
+    }
+}
 
 /// Where a request was executed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

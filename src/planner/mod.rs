@@ -93,9 +93,10 @@ impl Dimension {
                             .into(),
                     ));
                 }
-                let one = config
-                    .memory
-                    .footprint_mb(variant.architecture)
+                let one = variant
+                    .architecture
+                    .footprint(&config.memory)
+                    .max_mb()
                     .ceil()
                     .max(1.0) as u64;
                 (one, one.saturating_mul(u64::from(tenants)))
@@ -211,7 +212,10 @@ pub fn plan(experiment: &Experiment, options: &PlanOptions) -> Result<Plan, Plan
                     options.dimension.key()
                 )));
             }
-            let one = point.config.memory.footprint_mb(variant.architecture);
+            let one = variant
+                .architecture
+                .footprint(&point.config.memory)
+                .max_mb();
             let host_mb = match options.dimension {
                 Dimension::Hosts => point.config.hosts.memory_mb,
                 Dimension::HostMemory => lo as f64,

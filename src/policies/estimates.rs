@@ -6,8 +6,8 @@
 //! earlier: a load's success when it becomes ready, its failure when it
 //! fails, a lookup's result when the lookup ends, a delegation's cold start
 //! when it is dispatched. Outcomes known only later wait in a min-heap keyed
-//! by that time; a successful load aborted before it was ready (its DO
-//! evicted) is cancelled and never counts.
+//! by that time; a load aborted before its end (its DO evicted) is
+//! cancelled and never counts.
 //!
 //! Every estimate is the posterior mean under a uniform prior (Laplace's
 //! rule, `(k + 1) / (n + 2)`): defined from the first request, and within
@@ -16,13 +16,14 @@
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
-use crate::fleet::FetchSource;
+use crate::architectures::FetchSource;
 use crate::time::Nanos;
 
 /// An outcome the fleet learns at a later time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Later {
     LoadReady,
+    LoadFailed,
     Fetched(u8),
 }
 
@@ -30,8 +31,8 @@ enum Later {
 #[derive(Debug, Default)]
 pub struct FleetEstimates {
     later: BinaryHeap<Reverse<(Nanos, Later)>>,
-    /// Ready times of successful loads aborted before them.
-    cancelled: BinaryHeap<Reverse<Nanos>>,
+    /// Outcomes of loads aborted before them (their DO evicted).
+    cancelled: BinaryHeap<Reverse<(Nanos, Later)>>,
     loads_ready: u64,
     loads_failed: u64,
     dispatches: u64,
@@ -53,20 +54,24 @@ impl FleetEstimates {
         self.later.push(Reverse((at, Later::LoadReady)));
     }
 
-    /// The load that would have been ready at `at` was aborted before.
-    pub fn load_aborted(&mut self, ready_at: Nanos) {
-        self.cancelled.push(Reverse(ready_at));
+    /// A load that will fail at `at`.
+    pub fn load_fails_at(&mut self, at: Nanos) {
+        self.later.push(Reverse((at, Later::LoadFailed)));
     }
 
-    /// A load failed now.
-    pub fn load_failed(&mut self) {
-        self.loads_failed += 1;
+    /// The load that would have been ready at `at` was aborted before.
+    pub fn load_aborted(&mut self, ready_at: Nanos) {
+        self.cancelled.push(Reverse((ready_at, Later::LoadReady)));
+    }
+
+    /// The load that would have failed at `at` was aborted before.
+    pub fn failure_aborted(&mut self, failed_at: Nanos) {
+        self.cancelled.push(Reverse((failed_at, Later::LoadFailed)));
     }
 
     /// A lazy lookup that ends at `at`, having found the WASM at `source`.
     pub fn fetched_at(&mut self, at: Nanos, source: FetchSource) {
-        self.later
-            .push(Reverse((at, Later::Fetched(source as u8))));
+        self.later.push(Reverse((at, Later::Fetched(source as u8))));
     }
 
     /// A delegation was dispatched now, to a cold worker or not.
@@ -82,14 +87,15 @@ impl FleetEstimates {
                 break;
             }
             self.later.pop();
+            // Both heaps pop in the same order: an aborted outcome meets its
+            // cancellation at the top.
+            if self.cancelled.peek() == Some(&Reverse((at, what))) {
+                self.cancelled.pop();
+                continue;
+            }
             match what {
-                Later::LoadReady => {
-                    if self.cancelled.peek().is_some_and(|&Reverse(c)| c == at) {
-                        self.cancelled.pop();
-                    } else {
-                        self.loads_ready += 1;
-                    }
-                }
+                Later::LoadReady => self.loads_ready += 1,
+                Later::LoadFailed => self.loads_failed += 1,
                 Later::Fetched(s) => match s {
                     s if s == FetchSource::LocalCache as u8 => self.local += 1,
                     s if s == FetchSource::RegionalCache as u8 => self.regional += 1,
@@ -112,7 +118,10 @@ impl FleetEstimates {
 
     /// Tiered caches: the estimated probability that the local cache misses.
     pub fn p_beyond_local(&self) -> f64 {
-        laplace(self.regional + self.r2, self.local + self.regional + self.r2)
+        laplace(
+            self.regional + self.r2,
+            self.local + self.regional + self.r2,
+        )
     }
 
     /// Tiered caches: the estimated probability that the regional cache
@@ -139,12 +148,14 @@ mod tests {
         e.load_ready_at(200);
         e.load_ready_at(300);
         e.load_aborted(200);
-        e.load_failed();
+        e.load_fails_at(50);
+        e.load_fails_at(400);
+        e.failure_aborted(400);
         e.learn_until(99);
         // One failure known, no success yet: (0 + 1) / (1 + 2).
         assert_eq!(e.p_load_succeeds(), 1.0 / 3.0);
         e.learn_until(1_000);
-        // Two successes (the aborted one never counts), one failure.
+        // Two successes and one failure (the aborted ones never count).
         assert_eq!(e.loads_known(), 3);
         assert_eq!(e.p_load_succeeds(), 3.0 / 5.0);
         e.dispatched(true);

@@ -67,7 +67,9 @@ impl Foresight {
 
     /// The next arrival, if it is due by `now`.
     pub fn pop(&mut self, now: Nanos) -> Option<Foreseen> {
-        let a = self.next.filter(|a| a.time.saturating_sub(self.lead) <= now)?;
+        let a = self
+            .next
+            .filter(|a| a.time.saturating_sub(self.lead) <= now)?;
         self.next = self.draw(a.time);
         let (word, bit) = (a.tenant as usize / 64, 1u64 << (a.tenant % 64));
         let first = self.seen.get(word).is_some_and(|w| w & bit == 0);

@@ -19,10 +19,10 @@
 //! has ended contributes nothing; a phase running for `e` contributes
 //! exactly `E[X - e | X > e]` to the mean.
 
-use crate::architectures::{ArchitectureVariant, Phase, PhaseSpan, WasmCompile};
+use super::hooks::Setup;
+use super::Policy;
+use crate::architectures::{Phase, PhaseSpan, Phases, WasmCompile};
 use crate::dist::Dist;
-use crate::policies::Policy;
-use crate::simulation::Config;
 use crate::time::Nanos;
 
 /// Scenarios per prediction.
@@ -48,7 +48,10 @@ impl QuantileTable {
                 let mut sorted = samples.to_vec();
                 sorted.sort_unstable();
                 (0..TABLE)
-                    .map(|i| sorted[((mid(i) * sorted.len() as f64) as usize).min(sorted.len() - 1)] as f64)
+                    .map(|i| {
+                        sorted[((mid(i) * sorted.len() as f64) as usize).min(sorted.len() - 1)]
+                            as f64
+                    })
                     .collect()
             }
             _ => (0..TABLE).map(|i| dist.quantile(mid(i))).collect(),
@@ -121,7 +124,12 @@ impl Rv {
     fn then_maybe(&self, next: &Rv, p: f64, row: usize) -> Rv {
         Rv {
             v: std::array::from_fn(|s| {
-                self.v[s] + if stratum_below(s, p, row) { next.v[s] } else { 0.0 }
+                self.v[s]
+                    + if stratum_below(s, p, row) {
+                        next.v[s]
+                    } else {
+                        0.0
+                    }
             }),
             mean: self.mean + p * next.mean,
         }
@@ -253,8 +261,8 @@ const PHASES: [Phase; 7] = [
     Phase::PgliteInit,
 ];
 
-fn dist_of(config: &Config, phase: Phase) -> &Dist {
-    let p = &config.phases;
+fn dist_of(phases: &Phases, phase: Phase) -> &Dist {
+    let p = phases;
     match phase {
         Phase::CacheCheck => &p.cache_check,
         Phase::R2Fetch => &p.r2_fetch,
@@ -267,10 +275,11 @@ fn dist_of(config: &Config, phase: Phase) -> &Dist {
 }
 
 impl LoadForecast {
-    /// The predictor for `variant` under `config`.
-    pub fn new(config: &Config, variant: ArchitectureVariant) -> Self {
-        let enabled = config.policies.enabled;
-        let compile = match variant.runtime_wasm_compile {
+    /// The predictor of a run.
+    pub fn new(setup: &Setup) -> Self {
+        let params = setup.params;
+        let enabled = params.enabled;
+        let compile = match setup.variant.runtime_wasm_compile {
             WasmCompile::Loader => Compile::Loader,
             _ if enabled.has(Policy::Streaming) => Compile::Streaming,
             _ => Compile::AfterFetch,
@@ -278,16 +287,16 @@ impl LoadForecast {
         Self {
             phases: PHASES
                 .iter()
-                .map(|&p| QuantileTable::new(dist_of(config, p)))
+                .map(|&p| QuantileTable::new(dist_of(setup.phases, p)))
                 .collect(),
-            local_hit: QuantileTable::new(&config.policies.tiered_cache.local_hit),
-            regional_hit: QuantileTable::new(&config.policies.tiered_cache.regional_hit),
-            bundled: variant.architecture.bundles_wasm(),
-            parallel_fetch: config.lazy.parallel_fetch,
+            local_hit: QuantileTable::new(&params.tiered_cache.local_hit),
+            regional_hit: QuantileTable::new(&params.tiered_cache.regional_hit),
+            bundled: setup.variant.architecture.traits().bundles_wasm,
+            parallel_fetch: setup.lazy.parallel_fetch,
             tiered: enabled.has(Policy::TieredCache),
             compile,
             core: if enabled.has(Policy::PartialLoading) {
-                config.policies.partial_loading.core_fraction
+                params.partial_loading.core_fraction
             } else {
                 1.0
             },
@@ -304,7 +313,11 @@ impl LoadForecast {
     /// The remaining time of a load `elapsed` into it, knowing only the
     /// phases of `spans` that have begun by then.
     pub fn remaining(&self, spans: &[PhaseSpan], elapsed: Nanos, odds: LookupOdds) -> Remaining {
-        let known = |phase: Phase| spans.iter().find(|s| s.phase == phase && s.start <= elapsed);
+        let known = |phase: Phase| {
+            spans
+                .iter()
+                .find(|s| s.phase == phase && s.start <= elapsed)
+        };
         // Each phase's end, from now: nothing if it has ended, its residual
         // if it runs, `after` and then a full draw if it has not begun.
         let end = |phase: Phase, after: &Rv| -> Rv {
@@ -355,7 +368,11 @@ impl LoadForecast {
     /// The lazy WASM fetch: when its lookup ends and when the bytes are
     /// all in, from now.
     fn wasm_fetch(&self, spans: &[PhaseSpan], elapsed: Nanos, odds: LookupOdds) -> (Rv, Rv) {
-        let known = |phase: Phase| spans.iter().find(|s| s.phase == phase && s.start <= elapsed);
+        let known = |phase: Phase| {
+            spans
+                .iter()
+                .find(|s| s.phase == phase && s.start <= elapsed)
+        };
         let r2 = &self.phases[Phase::R2Fetch as usize];
         let spent = |span: Option<&PhaseSpan>| span.map_or(0.0, |s| (elapsed - s.start) as f64);
         match known(Phase::CacheCheck) {

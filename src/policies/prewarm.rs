@@ -1,7 +1,7 @@
 //! Prewarming: predictors of which tenants will be hit soon.
 //!
 //! - [`TopK`]: the tenants with the most requests in the last interval. At
-//!   every tick the simulator starts those not resident and, with
+//!   every tick the loop starts those not resident and, with
 //!   `keep_resident`, keeps those resident from hibernating until the next
 //!   tick (as a real job would: a request or an alarm before the idle
 //!   timeout, each a billed DO request, counted as `prewarm_pings`).
@@ -14,11 +14,14 @@
 //!   bin); when it is not (too few samples, bin-count CV below the threshold,
 //!   too many idle times beyond the last bin), a fixed keep-alive.
 //!
+//! [`PrewarmPolicy`] is the policy: it feeds the predictor the config names
+//! and asks the loop to start what it predicts.
+//!
 //! - `oracle`, a bound no implementation reaches: it knows every tenant's
-//!   next arrival ([`crate::policies::foresight`]) and makes sure the DO is
-//!   resident `oracle_lead` before it, starting it if evicted and holding it
-//!   (a ping) if it would hibernate first. A tenant's first arrival is not
-//!   foreseen (no platform can warm a DO it has never seen), so its cold
+//!   next arrival ([`super::foresight`]) and has the DO resident
+//!   `oracle_lead` before it, starting it if evicted and holding it (a
+//!   ping) if it would hibernate first. A tenant's first arrival is not
+//!   foreseen (no platform warms a DO it has never seen), so its cold
 //!   starts are exactly the tenants' first arrivals, given the memory.
 //!
 //! All are deterministic: counts live in maps with a fixed hasher and ties
@@ -28,6 +31,11 @@ use std::collections::hash_map::DefaultHasher;
 use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
 
+use super::foresight::Foresight;
+use super::hooks::{Hooks, Idle, Setup, Start, Wake};
+use super::Policy;
+use crate::fleet::DoState;
+use crate::simulation::arrival_stream;
 use crate::time::Nanos;
 
 /// How prewarming predicts the tenants to start.
@@ -228,6 +236,141 @@ fn decide(config: &Prewarm, bins: &[u32], out_of_range: u32) -> Decision {
         Decision::KeepAlive(until)
     } else {
         Decision::Prewarm { prewarm, until }
+    }
+}
+
+/// The prewarming policy, with the predictor the config asks for.
+#[derive(Debug)]
+pub enum PrewarmPolicy {
+    /// Every `interval`, start the `k` tenants with the most recent requests.
+    TopK {
+        counts: TopK,
+        interval: Nanos,
+        k: usize,
+        keep_resident: bool,
+    },
+    /// Per tenant, keep alive or release and prewarm by its idle times.
+    Histogram(IdleHistograms),
+    /// Every arrival but a tenant's first finds its DO resident (a bound).
+    Oracle(Foresight),
+}
+
+impl Hooks for PrewarmPolicy {
+    fn enable(setup: &Setup) -> Option<Self> {
+        if !setup.params.enabled.has(Policy::Prewarm) {
+            return None;
+        }
+        let p = &setup.params.prewarm;
+        Some(match p.predictor {
+            Predictor::TopK => PrewarmPolicy::TopK {
+                counts: TopK::new(p.interval, p.window),
+                interval: p.interval,
+                k: usize::try_from(p.top_k).unwrap_or(usize::MAX),
+                keep_resident: p.keep_resident,
+            },
+            Predictor::Histogram => PrewarmPolicy::Histogram(IdleHistograms::new(p.clone())),
+            Predictor::Oracle => PrewarmPolicy::Oracle(Foresight::new(
+                setup.workload,
+                arrival_stream(setup.identity),
+                setup.duration,
+                p.oracle_lead,
+            )),
+        })
+    }
+
+    fn first_wake(&self) -> Option<Nanos> {
+        match self {
+            PrewarmPolicy::TopK { interval, .. } => Some(*interval),
+            PrewarmPolicy::Histogram(_) => None,
+            PrewarmPolicy::Oracle(f) => f.next_due(),
+        }
+    }
+
+    #[inline]
+    fn on_arrival(&mut self, tenant: u32, now: Nanos, d: &DoState) {
+        match self {
+            PrewarmPolicy::TopK { counts, .. } => counts.record(tenant),
+            PrewarmPolicy::Oracle(_) => {}
+            PrewarmPolicy::Histogram(h) => {
+                // The idle time since the DO last went quiet (any earlier life).
+                let quiet = d.quiet_from;
+                if quiet > 0 && now > quiet {
+                    h.record(tenant, now - quiet);
+                }
+            }
+        }
+    }
+
+    #[inline]
+    fn on_idle(&mut self, tenant: u32, quiet: Nanos) -> Option<Idle> {
+        let PrewarmPolicy::Histogram(h) = self else {
+            return None;
+        };
+        match h.decision(tenant) {
+            Decision::PlatformTimeout => None,
+            Decision::KeepAlive(keep) => Some(Idle::Timeout(keep)),
+            // Release the DO as soon as it is quiet; start it again just
+            // before its next request is due.
+            Decision::Prewarm { prewarm, .. } => Some(Idle::ReleaseThenWake {
+                at: quiet.saturating_add(prewarm),
+            }),
+        }
+    }
+
+    fn on_wake(&mut self, dos: &[DoState], tenant: u32, stamp: Nanos, now: Nanos) -> Wake {
+        match self {
+            PrewarmPolicy::TopK {
+                counts,
+                interval,
+                k,
+                keep_resident,
+            } => {
+                let top = counts.take_top(*k);
+                let next = now.saturating_add(*interval);
+                Wake {
+                    start: if *keep_resident {
+                        Start::EachKept {
+                            tenants: top,
+                            until: next,
+                        }
+                    } else {
+                        Start::Each(top)
+                    },
+                    again_at: Some(next),
+                }
+            }
+            PrewarmPolicy::Oracle(f) => {
+                let mut held = Vec::new();
+                while let Some(a) = f.pop(now) {
+                    if !a.first {
+                        held.push((a.tenant, a.time));
+                    }
+                }
+                Wake {
+                    start: Start::EachHeld(held),
+                    again_at: f.next_due().map(|t| t.max(now)),
+                }
+            }
+            PrewarmPolicy::Histogram(h) => {
+                let Some(d) = dos.get(tenant as usize) else {
+                    return Wake::default();
+                };
+                // Stale if the DO came back, or went quiet again, since.
+                if d.is_resident() || d.quiet_from != stamp {
+                    return Wake::default();
+                }
+                match h.decision(tenant) {
+                    Decision::Prewarm { until, .. } => Wake {
+                        start: Start::Until {
+                            tenant,
+                            until: stamp.saturating_add(until),
+                        },
+                        again_at: None,
+                    },
+                    _ => Wake::default(),
+                }
+            }
+        }
     }
 }
 

@@ -23,11 +23,22 @@
 //! 0 under a blocked compile, else 1), and `oracle`, a bound no
 //! implementation reaches: it knows the load's exact remaining time and
 //! outcome (and when the DO's slot frees).
+//!
+//! The policy ([`SmartDelegationPolicy`]) follows each load from the DO's
+//! start to its eviction, learns from every load and delegation, and
+//! refines the route of a request that would be delegated while its DO's
+//! load runs.
 
-use crate::policies::estimates::FleetEstimates;
-use crate::policies::load_forecast::{mean_at_least, LoadForecast, LookupOdds};
-use crate::architectures::{LoadOutcome, LoadPlan};
-use crate::simulation::Config;
+use std::collections::hash_map::DefaultHasher;
+use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
+
+use super::estimates::FleetEstimates;
+use super::hooks::{Ctx, Hooks, Setup};
+use super::load_forecast::{mean_at_least, LoadForecast, LookupOdds};
+use super::Policy;
+use crate::architectures::{Architecture, LoadOutcome, LoadPlan, Phase, Route, WasmCompile};
+use crate::fleet::{Compute, LoadState, NEVER};
 use crate::time::Nanos;
 
 /// How smart delegation predicts the load in progress.
@@ -86,9 +97,8 @@ pub struct Moment<'a> {
 
 /// The expected latency of delegating now (round trip and execution, and
 /// a cold worker's start times its probability).
-pub fn expected_delegated(config: &Config, p_cold: f64) -> f64 {
-    let c = &config.compute;
-    c.rtt.mean() + c.exec.mean() + p_cold * c.cold_start.mean()
+pub fn expected_delegated(compute: &Compute, p_cold: f64) -> f64 {
+    compute.rtt.mean() + compute.exec.mean() + p_cold * compute.cold_start.mean()
 }
 
 /// The smart-delegation decision of one run.
@@ -101,31 +111,30 @@ pub struct SmartDecider {
     margin: f64,
     query: f64,
     miss: f64,
+    compute: Compute,
 }
 
 impl SmartDecider {
-    pub fn new(config: &Config, variant: crate::architectures::ArchitectureVariant) -> Self {
-        let blocked = variant.architecture == crate::architectures::Architecture::Lazy
-            && variant.runtime_wasm_compile == crate::architectures::WasmCompile::Blocked;
+    pub fn new(setup: &Setup) -> Self {
+        let v = setup.variant;
+        let blocked =
+            v.architecture == Architecture::Lazy && v.runtime_wasm_compile == WasmCompile::Blocked;
+        let params = &setup.params.smart_delegation;
         Self {
-            forecast: LoadForecast::new(config, variant),
-            predictor: config.policies.smart_delegation.predictor,
+            forecast: LoadForecast::new(setup),
+            predictor: params.predictor,
             platform_success: if blocked { 0.0 } else { 1.0 },
-            margin: config.policies.smart_delegation.margin as f64,
-            query: config.query_exec.mean(),
-            miss: 1.0 - config.lazy.cache_hit_ratio,
+            margin: params.margin as f64,
+            query: setup.query_exec.mean(),
+            miss: 1.0 - setup.lazy.cache_hit_ratio,
+            compute: setup.compute.clone(),
         }
     }
 
     /// The expected latencies (waiting, delegating) of a request meeting
     /// the load at `moment`, given what the fleet has learned.
-    pub fn expectations(
-        &self,
-        config: &Config,
-        moment: &Moment,
-        fleet: &FleetEstimates,
-    ) -> (f64, f64) {
-        let delegated = expected_delegated(config, fleet.p_worker_cold());
+    pub fn expectations(&self, moment: &Moment, fleet: &FleetEstimates) -> (f64, f64) {
+        let delegated = expected_delegated(&self.compute, fleet.p_worker_cold());
         let queue = f64::from(moment.waiting) * self.query;
         if self.predictor == SmartPredictor::Oracle {
             let left = moment.plan.duration.saturating_sub(moment.elapsed) as f64;
@@ -155,19 +164,138 @@ impl SmartDecider {
     }
 
     /// Whether the request should wait for the load.
-    pub fn should_wait(&self, config: &Config, moment: &Moment, fleet: &FleetEstimates) -> bool {
-        let (wait, delegated) = self.expectations(config, moment, fleet);
+    pub fn should_wait(&self, moment: &Moment, fleet: &FleetEstimates) -> bool {
+        let (wait, delegated) = self.expectations(moment, fleet);
         wait + self.margin < delegated
+    }
+}
+
+/// A DO's load in progress, as the policy follows it.
+#[derive(Debug, Clone, Copy)]
+struct Loading {
+    plan: LoadPlan,
+    began: Nanos,
+    /// Requests that chose to wait for it.
+    waiting: u32,
+}
+
+/// The smart-delegation policy: the decision, what the fleet has learned,
+/// and each DO's load in progress.
+#[derive(Debug)]
+pub struct SmartDelegationPolicy {
+    decider: SmartDecider,
+    fleet: FleetEstimates,
+    loading: HashMap<u32, Loading, BuildHasherDefault<DefaultHasher>>,
+}
+
+impl Hooks for SmartDelegationPolicy {
+    fn enable(setup: &Setup) -> Option<Self> {
+        setup
+            .params
+            .enabled
+            .has(Policy::SmartDelegation)
+            .then(|| SmartDelegationPolicy {
+                decider: SmartDecider::new(setup),
+                fleet: FleetEstimates::default(),
+                loading: HashMap::default(),
+            })
+    }
+
+    /// Follows the load, and tells the fleet when its outcome and lookup
+    /// will be known (a failure is learned when it fails: its end).
+    #[inline]
+    fn on_start(&mut self, tenant: u32, began: Nanos, load: &LoadPlan) {
+        let end = began + load.duration;
+        match load.outcome {
+            LoadOutcome::Ready => self.fleet.load_ready_at(end),
+            LoadOutcome::Failed => self.fleet.load_fails_at(end),
+        }
+        if let Some(lookup) = load
+            .spans
+            .as_slice()
+            .iter()
+            .find(|s| s.phase == Phase::CacheCheck)
+        {
+            self.fleet.fetched_at(began + lookup.end, load.source);
+        }
+        self.loading.insert(
+            tenant,
+            Loading {
+                plan: *load,
+                began,
+                waiting: 0,
+            },
+        );
+    }
+
+    #[inline]
+    fn on_delegated(&mut self, cold: bool) {
+        self.fleet.dispatched(cold);
+    }
+
+    /// A request that would be delegated while its DO's load runs waits for
+    /// the load when that is expected to be faster.
+    #[inline]
+    fn refine_route(&mut self, ctx: &mut Ctx, tenant: u32, arrival: Nanos, route: Route) -> Route {
+        let now = ctx.now;
+        let Some(d) = ctx.dos.get_mut(tenant as usize) else {
+            return route;
+        };
+        if route != Route::Delegate || d.load != LoadState::Active || d.is_ready(now) {
+            return route;
+        }
+        let Some(loading) = self.loading.get_mut(&tenant) else {
+            return route;
+        };
+        self.fleet.learn_until(now);
+        let moment = Moment {
+            plan: &loading.plan,
+            elapsed: now.saturating_sub(d.started_at),
+            waiting: loading.waiting,
+            slot_free_in: d.busy_until.saturating_sub(now),
+        };
+        if !self.decider.should_wait(&moment, &self.fleet) {
+            return route;
+        }
+        loading.waiting += 1;
+        if ctx.window.contains(arrival) {
+            ctx.metrics.smart_waits += 1;
+        }
+        if d.ready_at() != NEVER {
+            Route::Queue { from: d.ready_at() }
+        } else {
+            // The load will fail: when it does, the request is served
+            // again, and delegated.
+            let failed_at = d.started_at + loading.plan.duration;
+            d.quiet_from = d.quiet_from.max(failed_at);
+            Route::RetryAt { at: failed_at }
+        }
+    }
+
+    /// A load that would have succeeded, aborted by the eviction: the fleet
+    /// never learns its outcome.
+    #[inline]
+    fn on_evict(&mut self, tenant: u32, now: Nanos) {
+        if let Some(l) = self.loading.remove(&tenant) {
+            let end = l.began + l.plan.duration;
+            if end > now {
+                match l.plan.outcome {
+                    LoadOutcome::Ready => self.fleet.load_aborted(end),
+                    LoadOutcome::Failed => self.fleet.failure_aborted(end),
+                }
+            }
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::architectures::{plan_start, Architecture, ArchitectureVariant, Phase, WasmCompile};
+    use crate::architectures::tests::plan as plan_of;
+    use crate::architectures::ArchitectureVariant;
     use crate::engine::stream;
     use crate::experiment::config::{default_layers, load, load_default, set_layer};
-    use crate::fleet::WasmCaches;
+    use crate::simulation::{setup_of, Config};
     use crate::time::MILLISECOND;
 
     fn config(sets: &[&str]) -> Config {
@@ -190,9 +318,11 @@ mod tests {
 
     fn plan(config: &Config, variant: ArchitectureVariant, seed: u64) -> LoadPlan {
         let mut rng = stream(seed, &[]);
-        plan_start(variant, config, &mut WasmCaches::CoinFlip, 0, 0, &mut rng)
-            .load
-            .unwrap()
+        plan_of(variant, config, &mut rng).load.unwrap()
+    }
+
+    fn decider(config: &Config, variant: ArchitectureVariant) -> SmartDecider {
+        SmartDecider::new(&setup_of(config, variant, 1))
     }
 
     fn moment(plan: &LoadPlan, elapsed: Nanos) -> Moment<'_> {
@@ -218,12 +348,12 @@ mod tests {
     fn at_the_start_of_a_load_it_delegates_and_near_its_end_it_waits() {
         let config = load_default().unwrap();
         let plan = plan(&config, HYBRID, 2);
-        let d = SmartDecider::new(&config, HYBRID);
+        let d = decider(&config, HYBRID);
         let fleet = seen_succeed(100);
-        assert!(!d.should_wait(&config, &moment(&plan, 0), &fleet));
+        assert!(!d.should_wait(&moment(&plan, 0), &fleet));
         // 1 ms before the end of init (uniform 500-1000 ms: the residual at
         // most 0.5 ms), local beats a delegation of ~115 ms or more.
-        assert!(d.should_wait(&config, &moment(&plan, plan.duration - MILLISECOND), &fleet));
+        assert!(d.should_wait(&moment(&plan, plan.duration - MILLISECOND), &fleet));
     }
 
     #[test]
@@ -233,22 +363,30 @@ mod tests {
         let plan = plan(&config, variant, 3);
         let mut failing = FleetEstimates::default();
         for _ in 0..50 {
-            failing.load_failed();
+            failing.load_fails_at(0);
         }
-        for predictor in [SmartPredictor::Learned, SmartPredictor::Platform, SmartPredictor::Oracle] {
+        failing.learn_until(0);
+        for predictor in [
+            SmartPredictor::Learned,
+            SmartPredictor::Platform,
+            SmartPredictor::Oracle,
+        ] {
             let mut c = config.clone();
             c.policies.smart_delegation.predictor = predictor;
-            let d = SmartDecider::new(&c, variant);
+            let d = decider(&c, variant);
             for step in 0..=20 {
                 let elapsed = plan.duration * step / 20;
-                assert!(!d.should_wait(&c, &moment(&plan, elapsed), &failing), "{predictor:?} at {elapsed}");
+                assert!(
+                    !d.should_wait(&moment(&plan, elapsed), &failing),
+                    "{predictor:?} at {elapsed}"
+                );
             }
         }
         // Even knowing nothing (p = 1/2), the compile and init a success
         // would still need (~1.1 s) make waiting worse than delegating.
-        let d = SmartDecider::new(&config, variant);
+        let d = decider(&config, variant);
         let fresh = FleetEstimates::default();
-        assert!(!d.should_wait(&config, &moment(&plan, 0), &fresh));
+        assert!(!d.should_wait(&moment(&plan, 0), &fresh));
     }
 
     #[test]
@@ -263,10 +401,17 @@ mod tests {
         ]);
         let variant = lazy(WasmCompile::Allowed);
         let plan = plan(&c, variant, 4);
-        let f = LoadForecast::new(&c, variant);
-        let odds = LookupOdds { miss: 0.0, beyond_local: 0.0, r2_beyond_regional: 0.0 };
+        let f = LoadForecast::new(&setup_of(&c, variant, 1));
+        let odds = LookupOdds {
+            miss: 0.0,
+            beyond_local: 0.0,
+            r2_beyond_regional: 0.0,
+        };
         let got = f.remaining(plan.spans.as_slice(), 0, odds).failed.mean / 1e6;
-        let (fx, fy) = (|t: f64| ((t - 5.0) / 15.0).clamp(0.0, 1.0), |t: f64| ((t - 10.0) / 20.0).clamp(0.0, 1.0));
+        let (fx, fy) = (
+            |t: f64| ((t - 5.0) / 15.0).clamp(0.0, 1.0),
+            |t: f64| ((t - 10.0) / 20.0).clamp(0.0, 1.0),
+        );
         let steps = 300_000;
         let exact: f64 = (0..steps)
             .map(|i| {
@@ -276,7 +421,10 @@ mod tests {
             .sum();
         assert!((exact - 20.5556).abs() < 1e-3, "{exact}");
         // 32 mid-rank quantiles of each, all 32 x 32 pairs: within 0.01 ms.
-        assert!((got - exact).abs() < 0.01, "forecast {got} ms, exact {exact} ms");
+        assert!(
+            (got - exact).abs() < 0.01,
+            "forecast {got} ms, exact {exact} ms"
+        );
         // The larger of the means misses by more than the tolerance.
         assert!((20.0 - exact).abs() > 0.5);
     }
@@ -285,8 +433,12 @@ mod tests {
     fn a_running_phase_counts_its_mean_residual_and_an_ended_one_nothing() {
         let config = load_default().unwrap();
         let plan = plan(&config, HYBRID, 5);
-        let f = LoadForecast::new(&config, HYBRID);
-        let odds = LookupOdds { miss: 0.0, beyond_local: 0.0, r2_beyond_regional: 0.0 };
+        let f = LoadForecast::new(&setup_of(&config, HYBRID, 1));
+        let odds = LookupOdds {
+            miss: 0.0,
+            beyond_local: 0.0,
+            r2_beyond_regional: 0.0,
+        };
         let spans = plan.spans.as_slice();
         let init = spans.iter().find(|s| s.phase == Phase::PgliteInit).unwrap();
         // 100 ms into init: the rest is E[X - 100 | X > 100] for the init's
@@ -307,14 +459,14 @@ mod tests {
         let mut config = load_default().unwrap();
         config.policies.smart_delegation.predictor = SmartPredictor::Oracle;
         let plan = plan(&config, HYBRID, 6);
-        let d = SmartDecider::new(&config, HYBRID);
+        let d = decider(&config, HYBRID);
         let fleet = seen_succeed(10);
-        let delegated = expected_delegated(&config, fleet.p_worker_cold());
+        let delegated = expected_delegated(&config.compute, fleet.p_worker_cold());
         for step in 0..=200 {
             let elapsed = plan.duration * step / 200;
             let left = (plan.duration - elapsed) as f64 + config.query_exec.mean();
             assert_eq!(
-                d.should_wait(&config, &moment(&plan, elapsed), &fleet),
+                d.should_wait(&moment(&plan, elapsed), &fleet),
                 left < delegated,
                 "{elapsed}"
             );
@@ -328,9 +480,9 @@ mod tests {
         for _ in 0..98 {
             cold.dispatched(true);
         }
-        let warm = expected_delegated(&config, 0.0);
+        let warm = expected_delegated(&config.compute, 0.0);
         // U(300, 450) ms cold start with probability 99/100.
-        let got = expected_delegated(&config, cold.p_worker_cold());
+        let got = expected_delegated(&config.compute, cold.p_worker_cold());
         assert!((got - warm - 0.99 * 375e6).abs() < 1.0);
     }
 }

@@ -5,9 +5,9 @@
 //! every value, so the simulator can trust it: durations are non-negative
 //! nanoseconds, distributions are well formed, counts are in range.
 
-use crate::architectures::{ArchitectureVariant, Lazy, Phases, WasmCompile};
+use crate::architectures::{ArchitectureVariant, Lazy, Memory, Phases, WasmCompile};
 use crate::dist::Dist;
-use crate::fleet::{Compute, DurableObject, Hosts, Memory, Network};
+use crate::fleet::{Compute, DurableObject, Hosts, Network};
 use crate::metrics::Pricing;
 use crate::policies::Policies;
 use crate::time::Nanos;

@@ -1,5 +1,6 @@
 //! The events of a run. Small and `Copy`: no allocation per event.
 
+use crate::policies::Policy;
 use crate::time::Nanos;
 
 /// Something that happens at a scheduled time. Events about a DO carry its
@@ -33,13 +34,15 @@ pub enum Event {
     /// maximum size, where a request may wait for the slot: an unlimited
     /// pool applies its releases itself (`ComputePool::release_later`).
     Release { instance: u32 },
-    /// Prewarming by top-K: the periodic job runs.
-    PrewarmTick,
-    /// Prewarming by histogram: start the DO of `tenant`, released when it
-    /// went quiet at `quiet_from`, unless a request came since.
-    Prewarm { tenant: u32, quiet_from: Nanos },
-    /// Prewarming by oracle: act on the arrivals now within the lead.
-    Foresee,
+    /// A policy's wake ([`crate::policies::Hooks::on_wake`]), with what it
+    /// was scheduled with: a tenant ([`crate::policies::NO_TENANT`] for a
+    /// periodic job) and a time stamp (prewarming by histogram: when the
+    /// DO went quiet).
+    Wake {
+        policy: Policy,
+        tenant: u32,
+        stamp: Nanos,
+    },
     /// Requests wait for memory on `host`, and a DO there may have gone
     /// idle: try to admit them.
     HostRetry { host: u32 },

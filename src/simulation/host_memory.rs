@@ -9,7 +9,8 @@
 //! earlier when a DO's work changes). A request waiting when the run ends
 //! gets no latency and is counted in `RunOutcome::unadmitted`.
 
-use super::{Eviction, Observer, Simulation};
+use super::lifecycle::Eviction;
+use super::{Observer, Simulation};
 use crate::fleet::WhenFull;
 use crate::fleet::{PendingRequest, Status, Victim};
 use crate::simulation::Event;
@@ -86,9 +87,10 @@ impl<O: Observer> Simulation<'_, O> {
         }
     }
 
-    /// Whether a prewarm of `k` may start at `now`: only into room that
-    /// idle DOs can make, never past requests waiting for it.
-    pub(super) fn room_for_prewarm(&mut self, k: u32, now: Nanos) -> bool {
+    /// Whether `k` may start at `now` without a request (a policy asks):
+    /// only into room that idle DOs can make, never past requests waiting
+    /// for it.
+    pub(super) fn room_for_unrequested(&mut self, k: u32, now: Nanos) -> bool {
         let Some(hosts) = &self.hosts else {
             return true;
         };

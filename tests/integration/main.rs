@@ -10,6 +10,7 @@ mod cli;
 mod closed_forms;
 mod common;
 mod determinism;
+mod hostile;
 mod invariants;
 mod output_dirs;
 mod planning;

@@ -140,7 +140,11 @@ fn keep_alive_of_the_top_k_reaches_keeping_them_always_resident() {
         let m = run_variant(&kept, thin, r).metrics;
         assert!(m.prewarm_pings > 0);
         with.push(m.cold_start_fraction());
-        without.push(run_variant(&restarted, thin, r).metrics.cold_start_fraction());
+        without.push(
+            run_variant(&restarted, thin, r)
+                .metrics
+                .cold_start_fraction(),
+        );
     }
     let (m, se) = mean_and_se(&with);
     let (restart, restart_se) = mean_and_se(&without);

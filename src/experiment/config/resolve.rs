@@ -12,13 +12,13 @@ use std::collections::BTreeMap;
 use super::error::{line_column, ConfigError, ErrorKind};
 use super::layer::{ArchitectureEntry, Assignment, Origin, Setting};
 use super::Source;
-use crate::architectures::{Architecture, ArchitectureVariant, Lazy, Phases, WasmCompile};
+use crate::architectures::{Architecture, ArchitectureVariant, Lazy, Memory, Phases, WasmCompile};
 use crate::dist::Dist;
-use crate::fleet::{Compute, DurableObject, Hosts, Memory, Network, WhenFull};
+use crate::fleet::{Compute, DurableObject, Hosts, Network, WhenFull};
 use crate::metrics::Pricing;
 use crate::policies::{
-    CacheEviction, PartialLoading, Policies, Policy, PolicySet, Predictor, Prewarm, SmartDelegation,
-    SmartPredictor, TieredCache,
+    CacheEviction, PartialLoading, Policies, Policy, PolicySet, Predictor, Prewarm,
+    SmartDelegation, SmartPredictor, TieredCache,
 };
 use crate::simulation::Config;
 use crate::time::{format_duration, Nanos};
@@ -400,7 +400,12 @@ impl Resolver<'_> {
         let Some((architecture, needed)) = config
             .architectures
             .iter()
-            .map(|v| (v.architecture, config.memory.footprint_mb(v.architecture)))
+            .map(|v| {
+                (
+                    v.architecture,
+                    v.architecture.footprint(&config.memory).max_mb(),
+                )
+            })
             .max_by(|a, b| a.1.total_cmp(&b.1))
         else {
             return Ok(());

@@ -72,13 +72,7 @@ pub(crate) const ARCHITECTURE_NAMES: &[&str] = &["traditional", "hybrid", "thin"
 /// The `runtime_wasm_compile` names, in [`crate::architectures::WasmCompile::ALL`] order.
 pub(crate) const WASM_COMPILE_NAMES: &[&str] = &["blocked", "allowed", "loader"];
 /// The policy names (`policies`), in [`crate::policies::Policy::ALL`] order.
-pub(crate) const POLICY_NAMES: &[&str] = &[
-    "prewarm",
-    "streaming",
-    "tiered_cache",
-    "smart_delegation",
-    "partial_loading",
-];
+pub(crate) const POLICY_NAMES: &[&str] = &crate::policies::Policy::NAMES;
 /// The `prewarm.predictor` names.
 pub(crate) const PREDICTOR_NAMES: &[&str] = &crate::policies::Predictor::NAMES;
 /// The `smart_delegation.predictor` names.
@@ -375,7 +369,10 @@ pub(crate) const SCHEMA: &[(&str, Kind)] = &[
             why: MARGIN,
         },
     ),
-    ("smart_delegation.predictor", Kind::Choice(SMART_PREDICTOR_NAMES)),
+    (
+        "smart_delegation.predictor",
+        Kind::Choice(SMART_PREDICTOR_NAMES),
+    ),
     (
         "partial_loading.core_fraction",
         Kind::Number(NumberRange::Fraction),
