@@ -168,7 +168,12 @@ fn top_k_prewarming_spares_cold_starts_at_a_memory_cost() {
     let sets = ["workload.tenants=2000", "duration=\"30min\""];
     let plain = run(&sets, HYBRID);
     let mut with = sets.to_vec();
-    with.extend(["policies=[\"prewarm\"]", "prewarm.top_k=200"]);
+    // Restarts only: keeping resident ones is tested in policy_ceilings.
+    with.extend([
+        "policies=[\"prewarm\"]",
+        "prewarm.top_k=200",
+        "prewarm.keep_resident=false",
+    ]);
     let warm = run(&with, HYBRID);
     assert!(warm.prewarms_started > 0);
     assert!(warm.prewarms_wasted <= warm.prewarms_started);
