@@ -1,15 +1,18 @@
-"""Executes notebooks/analysis.ipynb headless on dofleet output directories.
+"""Executes notebooks/analysis.ipynb headless: it runs an experiment with the
+dofleet Python package and analyses it.
 
-    python notebooks/execute.py OUT [COMPARE] [--save EXECUTED.ipynb]
+    python notebooks/execute.py EXPERIMENT [--set KEY=VALUE]... [--compare-set KEY=VALUE]... [--save EXECUTED.ipynb]
 
-OUT (and COMPARE, to compare two experiments) are output directories of
-`dofleet run`. The committed notebook must carry no outputs: this checks
-that first. The executed copy is written only with --save, never over the
-committed notebook. Exits non-zero if any cell fails.
+EXPERIMENT is an experiment file; each --set overrides a key as the CLI's
+does; --compare-set adds overrides for a second run that the notebook
+compares with the first. The committed notebook must carry no outputs: this
+checks that first. The executed copy is written only with --save, never over
+the committed notebook. Exits non-zero if any cell fails.
 """
 
 import argparse
 import os
+import shlex
 import sys
 from pathlib import Path
 
@@ -22,8 +25,11 @@ NOTEBOOK = HERE / "analysis.ipynb"
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("out", help="output directory of `dofleet run`")
-    parser.add_argument("compare", nargs="?", help="a second output directory to compare with")
+    parser.add_argument("experiment", help="an experiment file")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a key")
+    parser.add_argument(
+        "--compare-set", action="append", default=[], metavar="KEY=VALUE", help="override a key in the run to compare with"
+    )
     parser.add_argument("--save", help="write the executed notebook here")
     args = parser.parse_args()
 
@@ -36,22 +42,21 @@ def main() -> int:
     if dirty:
         print(f"{NOTEBOOK}: cells {dirty} carry outputs; clear them before committing", file=sys.stderr)
         return 1
-    for name, value in [("DOFLEET_OUT", args.out), ("DOFLEET_COMPARE", args.compare)]:
-        if value is None:
-            os.environ.pop(name, None)
-            continue
-        path = Path(value).resolve()
-        if not (path / "summary.csv").is_file():
-            print(f"{path}: expected an output directory of `dofleet run` (no summary.csv)", file=sys.stderr)
-            return 1
-        os.environ[name] = str(path)
+    experiment = Path(args.experiment).resolve()
+    if not experiment.is_file():
+        print(f"{experiment}: no such experiment file", file=sys.stderr)
+        return 1
+    os.environ["DOFLEET_EXPERIMENT"] = str(experiment)
+    os.environ["DOFLEET_SET"] = shlex.join(args.set)
+    os.environ["DOFLEET_COMPARE_SET"] = shlex.join(args.compare_set)
 
     client = NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(HERE)}})
     client.execute()
     if args.save:
         nbformat.write(nb, args.save)
     code = sum(1 for cell in nb.cells if cell.cell_type == "code")
-    print(f"executed {code} code cells of {NOTEBOOK.name} on {args.out}" + (f" against {args.compare}" if args.compare else ""))
+    shown = " ".join([args.experiment, *args.set])
+    print(f"executed {code} code cells of {NOTEBOOK.name} on {shown}" + (f" against {' '.join(args.compare_set)}" if args.compare_set else ""))
     return 0
 
 

@@ -14,6 +14,7 @@
 //!   its identity (sweep point, replication): random streams are derived
 //!   from those ([`engine::stream`]), never from threads, time or addresses.
 
+pub mod api;
 pub mod architectures;
 pub mod cluster;
 pub mod dist;

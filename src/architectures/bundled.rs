@@ -7,6 +7,7 @@ use super::{scale, FetchSource, LoadOutcome, LoadPlan, LoadShape, Phase, Phases,
 use crate::engine::SimRng;
 
 /// Draws a bundled load's phases.
+#[inline(always)]
 pub fn plan_load(phases: &Phases, shape: &LoadShape, rng: &mut SimRng) -> LoadPlan {
     let core = shape.core_fraction;
     let mut spans = Spans::new();

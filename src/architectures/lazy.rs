@@ -34,6 +34,7 @@ pub fn seed_cache_check(phases: &Phases, lazy: &Lazy, rng: &mut SimRng) -> Fetch
 }
 
 /// Draws a lazy load's phases, given where its WASM was found.
+#[inline]
 pub fn plan_load(
     compile: WasmCompile,
     phases: &Phases,

@@ -217,6 +217,7 @@ impl Default for LoadShape {
 /// Draws the phases of one DO start, beginning at `now`. A lazy load asks
 /// `fetch_wasm` (called with the time the fetch begins) where its WASM is;
 /// `None` is the seed's single cache check ([`lazy::seed_cache_check`]).
+#[inline]
 pub fn plan_start(
     variant: ArchitectureVariant,
     phases: &Phases,

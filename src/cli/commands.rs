@@ -78,6 +78,7 @@ impl Command {
             threads,
             progress: !cli.common.quiet && std::io::stderr().is_terminal(),
             cancel: None,
+            counts: None,
         };
         let sets = &cli.common.sets;
         Ok(match cli.command {

@@ -8,11 +8,9 @@
 //! Events are those in flight (starts; compute responses when the pool has
 //! a limit, see `ComputePool::release_later`): thousands, all
 //! within seconds. A timing wheel of 4 ms buckets (1 ms for small fleets,
-//! [`EventQueue::for_tenants`]) holds them ([`Wheel`]);
-//! measured against a binary heap of the same keys, +7% on the hot-path
-//! bench (1M tenants, 20k requests/s), 32% less time for `tenants-scale`,
-//! the same on the default workload. A radix heap was 5-7% slower than the
-//! binary heap here.
+//! [`EventQueue::for_tenants`]) holds them ([`Wheel`]): events are
+//! scheduled a short, bounded time ahead, so a bucket index replaces a
+//! heap's comparisons (measurements: docs/performance.md).
 
 use super::wheel::Wheel;
 use crate::time::Nanos;
@@ -31,7 +29,7 @@ pub struct Scheduled<E> {
 type Key = (Nanos, u64, u32, u32);
 
 /// Width of a wheel bucket: 2^22 ns, about 4 ms (fewer, fuller buckets
-/// than 1 ms: 2.4% faster on the hot-path bench, the same at 8 ms).
+/// than 1 ms are cheaper to visit; docs/performance.md).
 const BUCKET_SHIFT: u32 = 22;
 /// Buckets in the wheel: 1024 buckets of 4 ms, a 4.3 s horizon.
 const BUCKET_BITS: u32 = 10;

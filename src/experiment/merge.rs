@@ -15,7 +15,7 @@ use std::time::Instant;
 
 use super::manifest::Manifest;
 use super::out_dir::{self, DirLock};
-use super::output::{io_err, load_records, prepare, write_manifest, OutputError};
+use super::output::{io_err, load_records, manifest_of, prepare, write_manifest, OutputError};
 use super::record::record_name;
 use super::{Experiment, ExperimentResults, OutputOptions, RunRecord, RunSpec, Shard};
 use crate::report::{write_atomically, write_results};
@@ -98,12 +98,14 @@ pub fn merge_dirs(
     write_results(out, experiment, &results).map_err(io_err(out))?;
     write_manifest(
         out,
-        experiment,
-        "complete",
-        None,
-        records.len(),
-        0,
-        started.elapsed().as_secs_f64(),
+        &manifest_of(
+            experiment,
+            "complete",
+            None,
+            records.len(),
+            0,
+            started.elapsed().as_secs_f64(),
+        ),
     )?;
     Ok(results)
 }

@@ -144,16 +144,24 @@ pub(super) fn prepare(
     load_records(dir, experiment)
 }
 
-pub(super) fn write_manifest(
-    dir: &Path,
+pub(super) fn write_manifest(dir: &Path, manifest: &Manifest) -> Result<(), OutputError> {
+    let text =
+        toml::to_string(manifest).map_err(|e| OutputError::Merge(format!("manifest: {e}")))?;
+    let path = dir.join("manifest.toml");
+    write_atomically(&path, text.as_bytes()).map_err(io_err(&path))
+}
+
+/// The manifest of `experiment` with `present` runs done, in state
+/// `status`, after `wall` seconds on `threads` threads (0: one per core).
+pub fn manifest_of(
     experiment: &Experiment,
     status: &str,
     shard: Option<Shard>,
     present: usize,
     threads: usize,
     wall: f64,
-) -> Result<(), OutputError> {
-    let manifest = Manifest {
+) -> Manifest {
+    Manifest {
         dofleet_version: env!("CARGO_PKG_VERSION").into(),
         git_commit: git_commit().into(),
         experiment: experiment.name.clone(),
@@ -171,11 +179,7 @@ pub(super) fn write_manifest(
         wall_time_s: wall,
         written_unix_s: unix_now(),
         machine: Machine::this(),
-    };
-    let text =
-        toml::to_string(&manifest).map_err(|e| OutputError::Merge(format!("manifest: {e}")))?;
-    let path = dir.join("manifest.toml");
-    write_atomically(&path, text.as_bytes()).map_err(io_err(&path))
+    }
 }
 
 /// Reads every record of `dir`, refusing one of another experiment, one
@@ -249,12 +253,14 @@ pub fn run_to_dir(
     let reused = mine.len() - todo.len();
     write_manifest(
         dir,
-        experiment,
-        "running",
-        options.shard,
-        reused,
-        run_options.threads,
-        0.0,
+        &manifest_of(
+            experiment,
+            "running",
+            options.shard,
+            reused,
+            run_options.threads,
+            0.0,
+        ),
     )?;
 
     let fingerprint = experiment.fingerprint();
@@ -282,12 +288,14 @@ pub fn run_to_dir(
     if let Some(status) = partial {
         write_manifest(
             dir,
-            experiment,
-            status,
-            options.shard,
-            present,
-            run_options.threads,
-            wall,
+            &manifest_of(
+                experiment,
+                status,
+                options.shard,
+                present,
+                run_options.threads,
+                wall,
+            ),
         )?;
         return Ok(DirOutcome {
             results: None,
@@ -302,12 +310,14 @@ pub fn run_to_dir(
     write_results(dir, experiment, &results).map_err(io_err(dir))?;
     write_manifest(
         dir,
-        experiment,
-        "complete",
-        None,
-        present,
-        run_options.threads,
-        wall,
+        &manifest_of(
+            experiment,
+            "complete",
+            None,
+            present,
+            run_options.threads,
+            wall,
+        ),
     )?;
     Ok(DirOutcome {
         results: Some(results),

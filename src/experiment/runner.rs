@@ -22,6 +22,17 @@ pub struct RunOptions {
     /// Set (by a Ctrl-C handler) to stop starting new runs; runs in progress
     /// finish and are kept.
     pub cancel: Option<Arc<AtomicBool>>,
+    /// Counts finished runs and their requests as they finish, for a caller
+    /// that shows progress itself (the Python package polls it).
+    pub counts: Option<Arc<RunCounts>>,
+}
+
+/// Runs finished and requests simulated so far, updated as each run
+/// finishes.
+#[derive(Debug, Default)]
+pub struct RunCounts {
+    pub runs: AtomicU64,
+    pub requests: AtomicU64,
 }
 
 /// Why runs could not be run.
@@ -100,6 +111,12 @@ pub fn run_runs(
                 let rate = total as f64 / started.elapsed().as_secs_f64().max(1e-9);
                 bar.set_message(format!("{:.1} M simulated requests/s", rate / 1e6));
                 bar.inc(1);
+                if let Some(counts) = &options.counts {
+                    counts
+                        .requests
+                        .fetch_add(record.arrivals, Ordering::Relaxed);
+                    counts.runs.fetch_add(1, Ordering::Release);
+                }
                 Some(record)
             })
             .collect()

@@ -12,11 +12,9 @@
 //! resident DOs keep it in cache, and, from [`WHEEL_FROM_TENANTS`], a timing
 //! wheel of 4 ms buckets over 17 s ([`Wheel`]; longer idle timeouts wait in
 //! its overflow heap; deadlines are set at or after the clock, which never
-//! goes back). Measured: at 10^6 tenants (hot-path bench) the wheel takes 8%
-//! fewer instructions than the radix heap it replaced, which had beaten the
-//! binary heap by 6%; at 10^4 tenants (zipf-skew, 105 runs) the binary heap
-//! is 10% faster than the wheel, whose sparse buckets each cost a cache
-//! miss.
+//! goes back). A small fleet's sparse buckets would each cost a cache
+//! miss, hence the heap below the threshold (measurements:
+//! docs/performance.md).
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -29,8 +27,8 @@ pub const WHEEL_FROM_TENANTS: u32 = 100_000;
 
 /// Expiry wheel buckets: 2^22 ns (4 ms) each, 2^12 of them: a 17 s horizon,
 /// past the 10 s platform idle timeout. Fuller buckets than 1 ms ones (each
-/// a separate allocation, cold when the wheel comes back to it): 5% faster
-/// on the hot-path bench; 8 ms buckets are no faster.
+/// a separate allocation, cold when the wheel comes back to it; see
+/// docs/performance.md).
 const WHEEL_SHIFT: u32 = 22;
 const WHEEL_BITS: u32 = 12;
 

@@ -1,10 +1,10 @@
-//! A run's latencies by [`Path`] and [`OrdinalBucket`] (and its load
+//! A run's latencies by [`ServedBy`] and [`OrdinalBucket`] (and its load
 //! times), counted by HdrHistogram bucket and given to HdrHistogram when
 //! the run ends.
 //!
-//! Recording into the crate's histogram costs about 75 instructions a value
-//! (bounds, auto-resize, min, max and total count are checked and updated
-//! each time): a twentieth of the simulator's work per request. The grid
+//! Recording into the crate's histogram checks and updates bounds,
+//! auto-resize, min, max and total count for every value (a twentieth of
+//! the simulator's work per request: docs/performance.md). The grid
 //! instead finds the bucket the crate would (HdrHistogram's index for 3
 //! significant digits from 1 ns: 2048 sub-buckets, the top half of each
 //! bucket past the first) and adds one to a count. [`LatencyGrid::cell`]
@@ -14,7 +14,7 @@
 //! bounds). Tested equal, histogram to histogram. Values from 2^42 ns (73
 //! minutes) go to the crate directly.
 
-use super::{LatencyHistogram, OrdinalBucket, Path};
+use super::{LatencyHistogram, OrdinalBucket, ServedBy};
 use crate::time::Nanos;
 
 /// log2 of half the sub-buckets: 2048 sub-buckets keep 3 significant
@@ -151,18 +151,18 @@ impl LatencyGrid {
     }
 
     #[inline(always)]
-    fn cell_of(path: Path, bucket: OrdinalBucket) -> usize {
+    fn cell_of(path: ServedBy, bucket: OrdinalBucket) -> usize {
         path as usize * 3 + bucket as usize
     }
 
     /// Records one latency.
     #[inline]
-    pub fn record(&mut self, ns: Nanos, path: Path, bucket: OrdinalBucket) {
+    pub fn record(&mut self, ns: Nanos, path: ServedBy, bucket: OrdinalBucket) {
         self.counts.record(Self::cell_of(path, bucket), ns);
     }
 
     /// The latencies of one path and bucket.
-    pub fn cell(&self, path: Path, bucket: OrdinalBucket) -> LatencyHistogram {
+    pub fn cell(&self, path: ServedBy, bucket: OrdinalBucket) -> LatencyHistogram {
         self.counts.histogram(Self::cell_of(path, bucket))
     }
 }
@@ -192,13 +192,13 @@ mod tests {
         h
     }
 
-    fn counted(values: &[u64], path: Path, bucket: OrdinalBucket) -> LatencyHistogram {
+    fn counted(values: &[u64], path: ServedBy, bucket: OrdinalBucket) -> LatencyHistogram {
         let mut grid = LatencyGrid::new();
         for &v in values {
             grid.record(v, path, bucket);
         }
         // Another cell stays apart.
-        grid.record(12_345, Path::Local, OrdinalBucket::ALL[0]);
+        grid.record(12_345, ServedBy::Local, OrdinalBucket::ALL[0]);
         grid.cell(path, bucket)
     }
 
@@ -218,7 +218,7 @@ mod tests {
                 1..300,
             )
         ) {
-            let (path, bucket) = (Path::Delegated, OrdinalBucket::ALL[2]);
+            let (path, bucket) = (ServedBy::Delegated, OrdinalBucket::ALL[2]);
             let got = counted(&values, path, bucket);
             let want = direct(&values);
             proptest::prop_assert!(got.inner() == want.inner());
@@ -234,7 +234,7 @@ mod tests {
     #[test]
     fn an_empty_cell_is_an_empty_histogram() {
         let grid = LatencyGrid::new();
-        assert_eq!(grid.cell(Path::Local, OrdinalBucket::ALL[0]).count(), 0);
+        assert_eq!(grid.cell(ServedBy::Local, OrdinalBucket::ALL[0]).count(), 0);
         // A cell past the last records nothing and reads as empty.
         let mut counts = BucketCounts::new(2);
         counts.record(2, 5);

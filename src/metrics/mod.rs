@@ -44,9 +44,9 @@ impl Window {
     }
 }
 
-/// Where a request was executed.
+/// Where a request was executed (the `path` columns).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Path {
+pub enum ServedBy {
     /// Locally, on a DO whose runtime was ready when the request arrived.
     Local = 0,
     /// At the compute worker.
@@ -55,16 +55,20 @@ pub enum Path {
     Queued = 2,
 }
 
-impl Path {
+/// The former name of [`ServedBy`], kept while `report/` moves to the new
+/// one (it shadowed `std::path::Path`).
+pub type Path = ServedBy;
+
+impl ServedBy {
     /// All paths, in column order.
-    pub const ALL: [Path; 3] = [Path::Local, Path::Delegated, Path::Queued];
+    pub const ALL: [ServedBy; 3] = [ServedBy::Local, ServedBy::Delegated, ServedBy::Queued];
 
     /// The CSV name.
     pub fn name(self) -> &'static str {
         match self {
-            Path::Local => "local",
-            Path::Delegated => "delegated",
-            Path::Queued => "queued",
+            ServedBy::Local => "local",
+            ServedBy::Delegated => "delegated",
+            ServedBy::Queued => "queued",
         }
     }
 }
@@ -124,7 +128,7 @@ pub struct RunMetrics {
     pub cold_starts: u64,
     /// Latency of every request.
     pub latency: LatencyHistogram,
-    /// Latency by [`Path`].
+    /// Latency by [`ServedBy`].
     pub by_path: [LatencyHistogram; 3],
     /// Latency by [`OrdinalBucket`].
     pub by_ordinal: [LatencyHistogram; 3],
@@ -233,9 +237,9 @@ impl RunMetrics {
     /// [`LatencyGrid`], added here by [`add_latencies`](Self::add_latencies)
     /// when the run ends.
     #[inline]
-    pub fn count_request(&mut self, path: Path, bucket: OrdinalBucket) {
+    pub fn count_request(&mut self, path: ServedBy, bucket: OrdinalBucket) {
         self.requests += 1;
-        if path == Path::Delegated {
+        if path == ServedBy::Delegated {
             self.delegated_by_ordinal[bucket as usize] += 1;
         }
     }
@@ -243,7 +247,7 @@ impl RunMetrics {
     /// Adds a grid's latencies to the overall, by-path and by-ordinal
     /// histograms (exactly: bucket counts add).
     pub fn add_latencies(&mut self, grid: &LatencyGrid) {
-        for path in Path::ALL {
+        for path in ServedBy::ALL {
             for bucket in OrdinalBucket::ALL {
                 let cell = grid.cell(path, bucket);
                 self.latency.merge(&cell);
@@ -315,7 +319,7 @@ impl RunMetrics {
     }
 
     /// Requests by path.
-    pub fn path_count(&self, path: Path) -> u64 {
+    pub fn path_count(&self, path: ServedBy) -> u64 {
         self.by_path[path as usize].count()
     }
 }

@@ -5,7 +5,7 @@
 //! metric added here appears everywhere. A metric without samples (the p99
 //! of an empty path) is NaN, written as an empty CSV field.
 
-use super::{OrdinalBucket, Path, RunMetrics};
+use super::{OrdinalBucket, RunMetrics, ServedBy};
 
 /// One metric column.
 #[derive(Clone, Copy)]
@@ -54,17 +54,17 @@ pub const METRICS: &[Metric] = &[
     Metric {
         name: "delegated_fraction",
         description: "fraction of requests executed at the compute worker",
-        value: |m| ratio(m.path_count(Path::Delegated), m.requests),
+        value: |m| ratio(m.path_count(ServedBy::Delegated), m.requests),
     },
     Metric {
         name: "local_fraction",
         description: "fraction executed locally on a ready DO",
-        value: |m| ratio(m.path_count(Path::Local), m.requests),
+        value: |m| ratio(m.path_count(ServedBy::Local), m.requests),
     },
     Metric {
         name: "queued_fraction",
         description: "fraction executed locally after waiting for a start and load",
-        value: |m| ratio(m.path_count(Path::Queued), m.requests),
+        value: |m| ratio(m.path_count(ServedBy::Queued), m.requests),
     },
     Metric {
         name: "latency_mean_ms",
@@ -99,32 +99,32 @@ pub const METRICS: &[Metric] = &[
     Metric {
         name: "local_p50_ms",
         description: "median latency of local requests, ms",
-        value: |m| m.by_path[Path::Local as usize].quantile_ms(0.5),
+        value: |m| m.by_path[ServedBy::Local as usize].quantile_ms(0.5),
     },
     Metric {
         name: "local_p99_ms",
         description: "p99 latency of local requests, ms",
-        value: |m| m.by_path[Path::Local as usize].quantile_ms(0.99),
+        value: |m| m.by_path[ServedBy::Local as usize].quantile_ms(0.99),
     },
     Metric {
         name: "delegated_p50_ms",
         description: "median latency of delegated requests, ms",
-        value: |m| m.by_path[Path::Delegated as usize].quantile_ms(0.5),
+        value: |m| m.by_path[ServedBy::Delegated as usize].quantile_ms(0.5),
     },
     Metric {
         name: "delegated_p99_ms",
         description: "p99 latency of delegated requests, ms",
-        value: |m| m.by_path[Path::Delegated as usize].quantile_ms(0.99),
+        value: |m| m.by_path[ServedBy::Delegated as usize].quantile_ms(0.99),
     },
     Metric {
         name: "queued_p50_ms",
         description: "median latency of requests queued behind a start, ms",
-        value: |m| m.by_path[Path::Queued as usize].quantile_ms(0.5),
+        value: |m| m.by_path[ServedBy::Queued as usize].quantile_ms(0.5),
     },
     Metric {
         name: "queued_p99_ms",
         description: "p99 latency of requests queued behind a start, ms",
-        value: |m| m.by_path[Path::Queued as usize].quantile_ms(0.99),
+        value: |m| m.by_path[ServedBy::Queued as usize].quantile_ms(0.99),
     },
     Metric {
         name: "req1_p50_ms",
@@ -249,7 +249,7 @@ pub const METRICS: &[Metric] = &[
     Metric {
         name: "compute_requests",
         description: "requests delegated to the compute worker",
-        value: |m| m.path_count(Path::Delegated) as f64,
+        value: |m| m.path_count(ServedBy::Delegated) as f64,
     },
     Metric {
         name: "r2_gets",

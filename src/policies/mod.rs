@@ -105,14 +105,14 @@ macro_rules! policies {
                     .flatten()
             }
 
-            #[inline]
+            #[inline(always)]
             pub fn on_arrival(&mut self, tenant: u32, now: Nanos, d: &DoState) {
                 $(if let Some(p) = &mut self.$field {
                     p.on_arrival(tenant, now, d);
                 })*
             }
 
-            #[inline]
+            #[inline(always)]
             pub fn fetch_wasm(&mut self, tenant: u32, at: Nanos, rng: &mut SimRng) -> Option<Fetch> {
                 $(if let Some(p) = &mut self.$field {
                     if let Some(fetch) = p.fetch_wasm(tenant, at, rng) {
@@ -122,7 +122,7 @@ macro_rules! policies {
                 None
             }
 
-            #[inline]
+            #[inline(always)]
             pub fn on_start(&mut self, tenant: u32, began: Nanos, load: &LoadPlan) {
                 $(if let Some(p) = &mut self.$field {
                     p.on_start(tenant, began, load);
@@ -136,7 +136,7 @@ macro_rules! policies {
                 })*
             }
 
-            #[inline]
+            #[inline(always)]
             pub fn refine_route(&mut self, ctx: &mut Ctx, tenant: u32, arrival: Nanos, route: Route) -> Route {
                 let mut route = route;
                 $(if let Some(p) = &mut self.$field {
@@ -146,7 +146,7 @@ macro_rules! policies {
             }
 
             /// How the DO idles: the first policy's decision, with the policy.
-            #[inline]
+            #[inline(always)]
             pub fn on_idle(&mut self, tenant: u32, quiet: Nanos) -> Option<(Policy, Idle)> {
                 $(if let Some(p) = &mut self.$field {
                     if let Some(idle) = p.on_idle(tenant, quiet) {
@@ -166,7 +166,7 @@ macro_rules! policies {
                 }
             }
 
-            #[inline]
+            #[inline(always)]
             pub fn on_evict(&mut self, tenant: u32, now: Nanos) {
                 $(if let Some(p) = &mut self.$field {
                     p.on_evict(tenant, now);

@@ -5,7 +5,7 @@
 
 use super::{Event, Observer, Simulation, Waiting};
 use crate::fleet::Dispatched;
-use crate::metrics::Path;
+use crate::metrics::ServedBy;
 use crate::time::Nanos;
 
 impl<O: Observer> Simulation<'_, O> {
@@ -66,7 +66,7 @@ impl<O: Observer> Simulation<'_, O> {
             self.pool.release_later(finish, seq, instance);
         }
         self.dos[tenant as usize].busy_elsewhere_until(finish);
-        self.complete(tenant, arrival, finish, Path::Delegated, ordinal);
+        self.complete(tenant, arrival, finish, ServedBy::Delegated, ordinal);
         self.arm_idle(tenant);
     }
 

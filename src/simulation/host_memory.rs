@@ -26,27 +26,27 @@ enum Room {
 impl<O: Observer> Simulation<'_, O> {
     /// A request that arrived at `arrival` finds its DO not resident at
     /// `now`, with hosts on.
-    pub(super) fn cold_request_on_host(&mut self, k: u32, arrival: Nanos, now: Nanos) {
+    pub(super) fn cold_request_on_host(&mut self, tenant: u32, arrival: Nanos, now: Nanos) {
         let Some(hosts) = &self.hosts else {
             return;
         };
-        let h = hosts.host_of(k);
+        let h = hosts.host_of(tenant);
         let rule = self.config.hosts.when_full;
         // Behind requests already waiting there (or for this very DO).
         let queued = rule == WhenFull::Wait
-            && (hosts.has_pending(h) || self.dos[k as usize].status == Status::Pending);
+            && (hosts.has_pending(h) || self.dos[tenant as usize].status == Status::Pending);
         let room = if queued {
             Room::Short(None)
         } else {
             self.free_room(h, now)
         };
         match (room, rule) {
-            (Room::Made, _) => self.cold_start(k, arrival, now),
+            (Room::Made, _) => self.cold_start(tenant, arrival, now),
             (Room::Short(_), WhenFull::Overcommit) => {
                 if self.in_window(arrival) {
                     self.metrics.host_overcommits += 1;
                 }
-                self.cold_start(k, arrival, now);
+                self.cold_start(tenant, arrival, now);
             }
             (Room::Short(_), WhenFull::Fail) => {
                 self.failed += 1;
@@ -58,9 +58,9 @@ impl<O: Observer> Simulation<'_, O> {
                 if self.in_window(arrival) {
                     self.metrics.host_waits += 1;
                 }
-                self.dos[k as usize].status = Status::Pending;
+                self.dos[tenant as usize].status = Status::Pending;
                 if let Some(hosts) = &mut self.hosts {
-                    hosts.wait(h, PendingRequest { tenant: k, arrival });
+                    hosts.wait(h, PendingRequest { tenant, arrival });
                 }
                 if let Some(at) = next {
                     self.schedule_retry(h, at);
@@ -87,32 +87,32 @@ impl<O: Observer> Simulation<'_, O> {
         }
     }
 
-    /// Whether `k` may start at `now` without a request (a policy asks):
+    /// Whether `tenant` may start at `now` without a request (a policy asks):
     /// only into room that idle DOs can make, never past requests waiting
     /// for it.
-    pub(super) fn room_for_unrequested(&mut self, k: u32, now: Nanos) -> bool {
+    pub(super) fn room_for_unrequested(&mut self, tenant: u32, now: Nanos) -> bool {
         let Some(hosts) = &self.hosts else {
             return true;
         };
-        let h = hosts.host_of(k);
+        let h = hosts.host_of(tenant);
         !hosts.has_pending(h) && matches!(self.free_room(h, now), Room::Made)
     }
 
-    /// Room may have appeared on `k`'s host at `now`: admit what waits.
-    pub(super) fn admit_waiting(&mut self, k: u32, now: Nanos) {
+    /// Room may have appeared on `tenant`'s host at `now`: admit what waits.
+    pub(super) fn admit_waiting(&mut self, tenant: u32, now: Nanos) {
         if let Some(hosts) = &self.hosts {
-            let h = hosts.host_of(k);
+            let h = hosts.host_of(tenant);
             if hosts.has_pending(h) {
                 self.admit(h, now);
             }
         }
     }
 
-    /// Room appeared on `k`'s host at `now`: admit what waits there after
+    /// Room appeared on `tenant`'s host at `now`: admit what waits there after
     /// the events already due at `now`.
-    pub(super) fn retry_host_of(&mut self, k: u32, now: Nanos) {
+    pub(super) fn retry_host_of(&mut self, tenant: u32, now: Nanos) {
         if let Some(hosts) = &self.hosts {
-            let h = hosts.host_of(k);
+            let h = hosts.host_of(tenant);
             if hosts.has_pending(h) {
                 self.queue.push(now, Event::HostRetry { host: h as u32 });
             }
@@ -129,11 +129,11 @@ impl<O: Observer> Simulation<'_, O> {
         }
     }
 
-    /// DO `k`'s work now ends at `quiet`: if requests wait on its host, it
+    /// DO `tenant`'s work now ends at `quiet`: if requests wait on its host, it
     /// may make room then.
-    pub(super) fn note_quiet(&mut self, k: u32, quiet: Nanos) {
+    pub(super) fn note_quiet(&mut self, tenant: u32, quiet: Nanos) {
         if let Some(hosts) = &self.hosts {
-            let h = hosts.host_of(k);
+            let h = hosts.host_of(tenant);
             if hosts.has_pending(h) {
                 self.schedule_retry(h, quiet);
             }

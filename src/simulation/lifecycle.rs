@@ -51,7 +51,7 @@ impl<O: Observer> Simulation<'_, O> {
         let keeps_alive = self.config.durable_object.load_keeps_alive;
         let d = &mut self.dos[tenant as usize];
         let epoch = d.begin_life(now + plan.isolate);
-        if let Some(load) = plan.load {
+        if let Some(load) = &plan.load {
             let end = d.started_at + load.duration;
             d.source = load.source;
             match load.outcome {
@@ -71,7 +71,7 @@ impl<O: Observer> Simulation<'_, O> {
                 self.metrics.record_fetch(load.source);
             }
             let began = d.started_at;
-            self.policies.on_start(tenant, began, &load);
+            self.policies.on_start(tenant, began, load);
         }
         let d = &self.dos[tenant as usize];
         let (started_at, quiet_from) = (d.started_at, d.quiet_from);

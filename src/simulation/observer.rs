@@ -7,7 +7,7 @@
 //! be before its response time (`done`).
 
 use crate::architectures::StartPlan;
-use crate::metrics::Path;
+use crate::metrics::ServedBy;
 use crate::time::Nanos;
 
 /// One request, once its fate is decided.
@@ -20,7 +20,7 @@ pub struct RequestRecord {
     pub done: Nanos,
     /// What the client saw: `done - arrival` plus the client round trip.
     pub latency: Nanos,
-    pub path: Path,
+    pub path: ServedBy,
     /// Its number since the DO started (1 = the cold request).
     pub ordinal: u32,
 }

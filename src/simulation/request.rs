@@ -7,7 +7,7 @@
 use super::{Event, Observer, RequestRecord, Simulation};
 use crate::architectures::{route, DoView, Route};
 use crate::fleet::Status;
-use crate::metrics::{OrdinalBucket, Path};
+use crate::metrics::{OrdinalBucket, ServedBy};
 use crate::policies::Ctx;
 use crate::time::Nanos;
 use crate::workload::Arrival;
@@ -46,7 +46,7 @@ impl<O: Observer> Simulation<'_, O> {
         // Where the architecture waits for the load, the request queues on
         // the slot now; otherwise the start's StartDone event routes it.
         if let Route::Queue { from } = route(self.traits, starting, now) {
-            self.run_locally(tenant, 1, arrival, from, Path::Queued);
+            self.run_locally(tenant, 1, arrival, from, ServedBy::Queued);
         }
     }
 
@@ -101,10 +101,16 @@ impl<O: Observer> Simulation<'_, O> {
         }
         match chosen {
             Route::Local => {
-                let path = if waited { Path::Queued } else { Path::Local };
+                let path = if waited {
+                    ServedBy::Queued
+                } else {
+                    ServedBy::Local
+                };
                 self.run_locally(tenant, ordinal, arrival, now, path);
             }
-            Route::Queue { from } => self.run_locally(tenant, ordinal, arrival, from, Path::Queued),
+            Route::Queue { from } => {
+                self.run_locally(tenant, ordinal, arrival, from, ServedBy::Queued)
+            }
             Route::Delegate => self.delegate(tenant, ordinal, arrival, now),
             Route::AfterConstructor | Route::RetryAt { .. } => {
                 // Routed again once the constructor is done, or when the
@@ -133,7 +139,7 @@ impl<O: Observer> Simulation<'_, O> {
         ordinal: u32,
         arrival: Nanos,
         from: Nanos,
-        path: Path,
+        path: ServedBy,
     ) {
         let exec = self.config.query_exec.sample(&mut self.rng);
         let done = self.dos[tenant as usize].take_slot(from, exec);
@@ -149,7 +155,7 @@ impl<O: Observer> Simulation<'_, O> {
         tenant: u32,
         arrival: Nanos,
         done: Nanos,
-        path: Path,
+        path: ServedBy,
         ordinal: u32,
     ) {
         self.completions += 1;

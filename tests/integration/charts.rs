@@ -456,7 +456,7 @@ fn fixture() -> (tempfile::TempDir, PathBuf) {
 }
 
 #[test]
-fn the_notebook_is_committed_without_outputs_and_reads_its_directory_from_the_environment() {
+fn the_notebook_is_committed_without_outputs_and_reads_its_experiment_from_the_environment() {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/notebooks/analysis.ipynb");
     let text = std::fs::read_to_string(path).unwrap();
     assert!(
@@ -467,10 +467,12 @@ fn the_notebook_is_committed_without_outputs_and_reads_its_directory_from_the_en
     let cleared = text.matches("\"execution_count\": null").count();
     assert_eq!(counts, cleared, "{path} carries execution counts");
     assert!(counts >= 5, "{path} has {counts} code cells");
+    // It runs the experiment through the Python package (python/).
     for needed in [
-        "DOFLEET_OUT",
-        "DOFLEET_COMPARE",
-        "summary.csv",
+        "DOFLEET_EXPERIMENT",
+        "DOFLEET_SET",
+        "DOFLEET_COMPARE_SET",
+        "dofleet.run(",
         "latency_cdf",
     ] {
         assert!(text.contains(needed), "{path} does not mention {needed}");

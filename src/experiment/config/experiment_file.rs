@@ -77,11 +77,27 @@ pub fn load_experiment(
     path: Option<&Path>,
     sets: &[String],
 ) -> Result<ExperimentSpec, ConfigError> {
+    let source = path.map(file_layer).transpose()?;
+    let stem = path
+        .and_then(Path::file_stem)
+        .map(|s| s.to_string_lossy().into_owned());
+    load_experiment_source(source, stem, sets)
+}
+
+/// Loads an experiment whose file is given as a layer (a file read already,
+/// or a TOML text: its `extends` resolve against the layer's `base_dir`),
+/// named `default_name` unless it sets `name` (`None`: `default`).
+pub fn load_experiment_source(
+    source: Option<Source>,
+    default_name: Option<String>,
+    sets: &[String],
+) -> Result<ExperimentSpec, ConfigError> {
     let mut layers = default_layers();
-    if let Some(path) = path {
-        layers.extend(extends_chain(path)?);
+    let has_file = source.is_some();
+    if let Some(source) = source {
+        layers.extend(extends_chain(source)?);
     }
-    let experiment_layer = path.map(|_| layers.len().saturating_sub(1));
+    let experiment_layer = has_file.then(|| layers.len().saturating_sub(1));
     let first_set = layers.len();
     for assignment in sets {
         layers.push(set_layer(assignment)?);
@@ -124,12 +140,9 @@ pub fn load_experiment(
             )
         })?,
     };
-    let name = name.unwrap_or_else(|| {
-        path.and_then(Path::file_stem).map_or_else(
-            || "default".to_string(),
-            |s| s.to_string_lossy().into_owned(),
-        )
-    });
+    let name = name
+        .or(default_name)
+        .unwrap_or_else(|| "default".to_string());
     Ok(ExperimentSpec {
         name,
         description,
@@ -244,10 +257,10 @@ fn string(source: &Source, key: &str, value: &Value<'_>) -> Result<String, Confi
     }
 }
 
-/// The experiment file at `path` and the files it extends, deepest first.
-fn extends_chain(path: &Path) -> Result<Vec<Source>, ConfigError> {
-    let mut chain = vec![file_layer(path)?];
-    let mut seen = vec![canonical(path)];
+/// The experiment layer `first` and the files it extends, deepest first.
+fn extends_chain(first: Source) -> Result<Vec<Source>, ConfigError> {
+    let mut seen = vec![canonical(Path::new(&first.name))];
+    let mut chain = vec![first];
     while let Some(current) = chain.last() {
         let Some((target, span)) = extends_of(current)? else {
             break;

@@ -40,7 +40,8 @@ use crate::simulation::Config;
 pub(crate) use error::nearest as nearest_name;
 pub use error::{ConfigError, ErrorKind};
 pub use experiment_file::{
-    load_experiment, ExperimentSpec, SweepPoint, EXPERIMENT_KEYS, MAX_SWEEP_POINTS,
+    load_experiment, load_experiment_source, ExperimentSpec, SweepPoint, EXPERIMENT_KEYS,
+    MAX_SWEEP_POINTS,
 };
 pub use schema::{is_known_key, known_keys, nearest_known_key};
 pub use sweep::SweptValue;
