@@ -245,6 +245,33 @@ impl Dist {
         }
     }
 
+    /// The `p`-quantile, `F^-1(p)` for `0 <= p <= 1`, in nanoseconds (an
+    /// empirical distribution's order statistic, no interpolation).
+    pub fn quantile(&self, p: f64) -> f64 {
+        let p = p.clamp(0.0, 1.0);
+        let n = Normal::standard();
+        match self {
+            Dist::Constant(v) => *v as f64,
+            Dist::Uniform { min, max } => *min as f64 + p * (*max as f64 - *min as f64),
+            Dist::Exponential { mean } => -(*mean as f64) * (1.0 - p).max(f64::MIN_POSITIVE).ln(),
+            Dist::LogNormal { mu, sigma } => {
+                (mu + sigma * n.inverse_cdf(p.clamp(1e-12, 1.0 - 1e-12))).exp()
+            }
+            Dist::TruncatedNormal { mean, sd } => {
+                // Conditional on X >= 0: F^-1 of Phi(-mean/sd) + p (1 - Phi(-mean/sd)).
+                let below = n.cdf(-mean / sd);
+                let q = (below + p * (1.0 - below)).clamp(1e-12, 1.0 - 1e-12);
+                (mean + sd * n.inverse_cdf(q)).max(0.0)
+            }
+            Dist::Empirical(samples) => {
+                let mut sorted = samples.to_vec();
+                sorted.sort_unstable();
+                let i = ((p * sorted.len() as f64) as usize).min(sorted.len() - 1);
+                sorted[i] as f64
+            }
+        }
+    }
+
     /// The smallest and largest values the distribution can produce
     /// (`None` for an unbounded upper end).
     pub fn support(&self) -> (Nanos, Option<Nanos>) {

@@ -107,7 +107,7 @@ impl ExperimentResults {
                     point: run.point,
                     variant,
                     label: variant.label(config.platform_runtime_wasm_compile),
-                    policy: config.policies.enabled.label(),
+                    policy: config.policies.label(),
                     runs: vec![record.summary.clone()],
                     stats: Vec::new(),
                     latency: record.latency.clone(),

@@ -2,8 +2,8 @@
 //!
 //! Usage in the measurement window is scaled to 30 days, each month's
 //! included amount is subtracted, and the rest is priced ([`Pricing`], the
-//! published Workers Paid prices). Billed: a DO request per client request
-//! and a Workers request (the front Worker) per client request; DO duration
+//! published Workers Paid prices). Billed: a DO request per client request,
+//! prewarm start and keep-alive ping, and a Workers request (the front Worker) per client request; DO duration
 //! for every second a DO is resident, at `do_billed_mb` (128 MB) whatever it
 //! uses; the compute worker's CPU time (execution and cold starts;
 //! service-binding calls add no request fee); R2 Class B reads.
@@ -67,7 +67,9 @@ impl Cost {
         let month = MONTH_SECONDS / window_s;
         let do_seconds = m.resident.integral() as f64 / SECOND as f64;
         let c = Cost {
-            do_requests_month: m.requests as f64 * month,
+            // Prewarming's starts and keep-alive pings are DO requests too
+            // (alarm invocations are billed as requests: docs/sources.md).
+            do_requests_month: (m.requests + m.prewarms_started + m.prewarm_pings) as f64 * month,
             do_gb_s_month: do_seconds * p.do_billed_mb / 1024.0 * month,
             worker_requests_month: m.requests as f64 * month,
             worker_cpu_ms_month: m.compute_cpu_ns as f64 / 1e6 * month,

@@ -173,6 +173,9 @@ pub struct RunMetrics {
     pub prewarms_started: u64,
     pub prewarms_wasted: u64,
     pub prewarm_memory_kib: TimeWeighted,
+    /// Prewarming: requests or alarms that kept a resident DO from
+    /// hibernating (each a billed DO request).
+    pub prewarm_pings: u64,
     /// Smart delegation: requests that waited for a load in progress.
     pub smart_waits: u64,
     /// Partial loading: extension loads started.
@@ -220,6 +223,7 @@ impl RunMetrics {
             prewarms_started: 0,
             prewarms_wasted: 0,
             prewarm_memory_kib: TimeWeighted::new(from, to),
+            prewarm_pings: 0,
             smart_waits: 0,
             extension_loads: 0,
             compute_queued: 0,

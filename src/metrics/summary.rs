@@ -287,6 +287,11 @@ pub const METRICS: &[Metric] = &[
         value: |m| m.prewarm_memory_kib.integral() as f64 / (KIB_PER_MB * KIB_PER_MB * 1e9),
     },
     Metric {
+        name: "prewarm_pings",
+        description: "requests or alarms that kept a resident DO from hibernating (prewarming)",
+        value: |m| m.prewarm_pings as f64,
+    },
+    Metric {
         name: "smart_waits",
         description: "requests that waited for a load in progress (smart delegation)",
         value: |m| m.smart_waits as f64,

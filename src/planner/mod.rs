@@ -257,7 +257,7 @@ pub fn plan(experiment: &Experiment, options: &PlanOptions) -> Result<Plan, Plan
                     point: p,
                     swept: point.swept.clone(),
                     architecture: variant.label(point.config.platform_runtime_wasm_compile),
-                    policy: point.config.policies.enabled.label(),
+                    policy: point.config.policies.label(),
                     answer,
                     evaluations,
                     notes,

@@ -18,7 +18,9 @@ use crate::dist::Dist;
 use crate::engine::SimRng;
 use crate::fleet::{Compute, DoState};
 use crate::metrics::{RunMetrics, Window};
+use crate::simulation::RunIdentity;
 use crate::time::Nanos;
+use crate::workload::Workload;
 
 use super::Policies;
 
@@ -38,6 +40,10 @@ pub struct Setup<'a> {
     /// The run's end: nothing is scheduled at or after it.
     pub duration: Nanos,
     pub tenants: u32,
+    /// The run's traffic and identity: an oracle may draw the run's own
+    /// arrivals again, ahead of the loop (`simulation::arrival_stream`).
+    pub workload: &'a Workload,
+    pub identity: RunIdentity,
 }
 
 /// What a hook may change: the DOs' states, the run's random stream and
@@ -81,6 +87,14 @@ pub enum Start {
     Nothing,
     /// Each of these; each then idles as any DO (its timeout drawn).
     Each(Vec<u32>),
+    /// Each of these; those already resident whose idle deadline falls
+    /// before `until` get a request (or an alarm) now that restarts their
+    /// idle period: a keep-alive ping, counted and billed.
+    EachKept { tenants: Vec<u32>, until: Nanos },
+    /// Each DO with the time it must stay resident to: started if evicted,
+    /// held (its idle period starts no earlier than that time, a ping when
+    /// that extends it) if resident.
+    EachHeld(Vec<(u32, Nanos)>),
     /// This DO, kept until `until`.
     Until { tenant: u32, until: Nanos },
 }
@@ -114,9 +128,14 @@ pub trait Hooks: Sized {
         None
     }
 
-    /// A DO starts with this load planned.
+    /// A DO starts with this load planned, beginning at `began`.
     #[inline]
-    fn on_start(&mut self, _tenant: u32, _load: &LoadPlan) {}
+    fn on_start(&mut self, _tenant: u32, _began: Nanos, _load: &LoadPlan) {}
+
+    /// A request was sent to the compute worker at `now`, meeting a cold
+    /// instance or not.
+    #[inline]
+    fn on_delegated(&mut self, _cold: bool) {}
 
     /// Refines where a request that arrived at `arrival` goes, given the
     /// architecture's route (and the refinements of the policies listed
@@ -146,7 +165,7 @@ pub trait Hooks: Sized {
         Wake::default()
     }
 
-    /// The DO is evicted (its life ends).
+    /// The DO is evicted at `now` (its life ends).
     #[inline]
-    fn on_evict(&mut self, _tenant: u32) {}
+    fn on_evict(&mut self, _tenant: u32, _now: Nanos) {}
 }

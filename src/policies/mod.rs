@@ -24,7 +24,10 @@
 //! no state, so the output is exactly the baseline's (tested). Hooks are
 //! called in the list's order.
 
+pub mod estimates;
+pub mod foresight;
 pub mod hooks;
+pub mod load_forecast;
 pub mod partial_loading;
 pub mod prewarm;
 pub mod smart_delegation;
@@ -34,8 +37,8 @@ pub mod tiered_cache;
 pub use hooks::{Ctx, Hooks, Idle, Setup, Start, Wake, NO_TENANT};
 pub use partial_loading::PartialLoading;
 pub use prewarm::{Predictor, Prewarm};
-pub use smart_delegation::SmartDelegation;
-pub use tiered_cache::TieredCache;
+pub use smart_delegation::{SmartDelegation, SmartPredictor};
+pub use tiered_cache::{CacheEviction, TieredCache};
 
 use crate::architectures::{Fetch, LoadPlan, LoadShape, Route};
 use crate::engine::SimRng;
@@ -120,9 +123,16 @@ macro_rules! policies {
             }
 
             #[inline(always)]
-            pub fn on_start(&mut self, tenant: u32, load: &LoadPlan) {
+            pub fn on_start(&mut self, tenant: u32, began: Nanos, load: &LoadPlan) {
                 $(if let Some(p) = &mut self.$field {
-                    p.on_start(tenant, load);
+                    p.on_start(tenant, began, load);
+                })*
+            }
+
+            #[inline]
+            pub fn on_delegated(&mut self, cold: bool) {
+                $(if let Some(p) = &mut self.$field {
+                    p.on_delegated(cold);
                 })*
             }
 
@@ -157,9 +167,9 @@ macro_rules! policies {
             }
 
             #[inline(always)]
-            pub fn on_evict(&mut self, tenant: u32) {
+            pub fn on_evict(&mut self, tenant: u32, now: Nanos) {
                 $(if let Some(p) = &mut self.$field {
-                    p.on_evict(tenant);
+                    p.on_evict(tenant, now);
                 })*
             }
         }
@@ -223,4 +233,43 @@ pub struct Policies {
     pub tiered_cache: TieredCache,
     pub smart_delegation: SmartDelegation,
     pub partial_loading: PartialLoading,
+}
+
+impl Policies {
+    /// Whether `policy` is enabled with its oracle, a bound no
+    /// implementation reaches (the prewarmer knows the next arrivals, smart
+    /// delegation the load's remaining time and outcome, the cache the
+    /// future: Belady).
+    pub fn is_oracle(&self, policy: Policy) -> bool {
+        self.enabled.has(policy)
+            && match policy {
+                Policy::Prewarm => self.prewarm.predictor == Predictor::Oracle,
+                Policy::SmartDelegation => {
+                    self.smart_delegation.predictor == SmartPredictor::Oracle
+                }
+                Policy::TieredCache => self.tiered_cache.eviction == CacheEviction::Oracle,
+                Policy::Streaming | Policy::PartialLoading => false,
+            }
+    }
+
+    /// The `policy` column: [`PolicySet::label`], with `_oracle` after each
+    /// policy run by its oracle, so that a bound is never read as a policy.
+    pub fn label(&self) -> String {
+        let names: Vec<String> = self
+            .enabled
+            .iter()
+            .map(|p| {
+                if self.is_oracle(p) {
+                    format!("{}_oracle", p.name())
+                } else {
+                    p.name().to_string()
+                }
+            })
+            .collect();
+        if names.is_empty() {
+            "none".to_string()
+        } else {
+            names.join("+")
+        }
+    }
 }

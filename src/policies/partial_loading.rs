@@ -70,7 +70,7 @@ impl Hooks for PartialLoadingPolicy {
     }
 
     #[inline]
-    fn on_evict(&mut self, tenant: u32) {
+    fn on_evict(&mut self, tenant: u32, _now: Nanos) {
         if let Some(slot) = self.extension_ready.get_mut(tenant as usize) {
             *slot = NEVER;
         }

@@ -1,7 +1,10 @@
 //! Prewarming: predictors of which tenants will be hit soon.
 //!
-//! - [`TopK`]: the tenants with the most requests in the last interval; the
-//!   simulator starts those not resident at every tick.
+//! - [`TopK`]: the tenants with the most requests in the last interval. At
+//!   every tick the loop starts those not resident and, with
+//!   `keep_resident`, keeps those resident from hibernating until the next
+//!   tick (as a real job would: a request or an alarm before the idle
+//!   timeout, each a billed DO request, counted as `prewarm_pings`).
 //! - [`IdleHistograms`]: the hybrid histogram policy of "Serverless in the
 //!   Wild" (Shahrad et al., USENIX ATC 2020): per tenant, a histogram of idle
 //!   times (time from a DO going quiet to its next request) in fixed bins.
@@ -14,16 +17,25 @@
 //! [`PrewarmPolicy`] is the policy: it feeds the predictor the config names
 //! and asks the loop to start what it predicts.
 //!
-//! Both are deterministic: counts live in maps with a fixed hasher and ties
+//! - `oracle`, a bound no implementation reaches: it knows every tenant's
+//!   next arrival ([`super::foresight`]) and has the DO resident
+//!   `oracle_lead` before it, starting it if evicted and holding it (a
+//!   ping) if it would hibernate first. A tenant's first arrival is not
+//!   foreseen (no platform warms a DO it has never seen), so its cold
+//!   starts are exactly the tenants' first arrivals, given the memory.
+//!
+//! All are deterministic: counts live in maps with a fixed hasher and ties
 //! are broken by tenant id.
 
 use std::collections::hash_map::DefaultHasher;
 use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
 
+use super::foresight::Foresight;
 use super::hooks::{Hooks, Idle, Setup, Start, Wake};
 use super::Policy;
 use crate::fleet::DoState;
+use crate::simulation::arrival_stream;
 use crate::time::Nanos;
 
 /// How prewarming predicts the tenants to start.
@@ -34,6 +46,29 @@ pub enum Predictor {
     TopK,
     /// Per tenant, a histogram of idle times (Shahrad et al., ATC 2020).
     Histogram,
+    /// Knows each tenant's next arrival (a bound).
+    Oracle,
+}
+
+impl Predictor {
+    /// The config names, in order.
+    pub const NAMES: [&'static str; 3] = ["top_k", "histogram", "oracle"];
+
+    /// The config name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Predictor::TopK => "top_k",
+            Predictor::Histogram => "histogram",
+            Predictor::Oracle => "oracle",
+        }
+    }
+
+    /// Parses a config name.
+    pub fn from_name(name: &str) -> Option<Self> {
+        [Self::TopK, Self::Histogram, Self::Oracle]
+            .into_iter()
+            .find(|p| p.name() == name)
+    }
 }
 
 /// `[prewarm]`.
@@ -50,6 +85,10 @@ pub struct Prewarm {
     pub cv_threshold: f64,
     pub out_of_range_max: f64,
     pub fallback_keep_alive: Nanos,
+    /// Top-K: keep resident top-K DOs from hibernating until the next tick.
+    pub keep_resident: bool,
+    /// Oracle: how long before a foreseen arrival its DO must be resident.
+    pub oracle_lead: Nanos,
 }
 
 type Map<V> = HashMap<u32, V, BuildHasherDefault<DefaultHasher>>;
@@ -208,9 +247,12 @@ pub enum PrewarmPolicy {
         counts: TopK,
         interval: Nanos,
         k: usize,
+        keep_resident: bool,
     },
     /// Per tenant, keep alive or release and prewarm by its idle times.
     Histogram(IdleHistograms),
+    /// Every arrival but a tenant's first finds its DO resident (a bound).
+    Oracle(Foresight),
 }
 
 impl Hooks for PrewarmPolicy {
@@ -224,8 +266,15 @@ impl Hooks for PrewarmPolicy {
                 counts: TopK::new(p.interval, p.window),
                 interval: p.interval,
                 k: usize::try_from(p.top_k).unwrap_or(usize::MAX),
+                keep_resident: p.keep_resident,
             },
             Predictor::Histogram => PrewarmPolicy::Histogram(IdleHistograms::new(p.clone())),
+            Predictor::Oracle => PrewarmPolicy::Oracle(Foresight::new(
+                setup.workload,
+                arrival_stream(setup.identity),
+                setup.duration,
+                p.oracle_lead,
+            )),
         })
     }
 
@@ -233,6 +282,7 @@ impl Hooks for PrewarmPolicy {
         match self {
             PrewarmPolicy::TopK { interval, .. } => Some(*interval),
             PrewarmPolicy::Histogram(_) => None,
+            PrewarmPolicy::Oracle(f) => f.next_due(),
         }
     }
 
@@ -240,6 +290,7 @@ impl Hooks for PrewarmPolicy {
     fn on_arrival(&mut self, tenant: u32, now: Nanos, d: &DoState) {
         match self {
             PrewarmPolicy::TopK { counts, .. } => counts.record(tenant),
+            PrewarmPolicy::Oracle(_) => {}
             PrewarmPolicy::Histogram(h) => {
                 // The idle time since the DO last went quiet (any earlier life).
                 let quiet = d.quiet_from;
@@ -272,10 +323,34 @@ impl Hooks for PrewarmPolicy {
                 counts,
                 interval,
                 k,
-            } => Wake {
-                start: Start::Each(counts.take_top(*k)),
-                again_at: Some(now.saturating_add(*interval)),
-            },
+                keep_resident,
+            } => {
+                let top = counts.take_top(*k);
+                let next = now.saturating_add(*interval);
+                Wake {
+                    start: if *keep_resident {
+                        Start::EachKept {
+                            tenants: top,
+                            until: next,
+                        }
+                    } else {
+                        Start::Each(top)
+                    },
+                    again_at: Some(next),
+                }
+            }
+            PrewarmPolicy::Oracle(f) => {
+                let mut held = Vec::new();
+                while let Some(a) = f.pop(now) {
+                    if !a.first {
+                        held.push((a.tenant, a.time));
+                    }
+                }
+                Wake {
+                    start: Start::EachHeld(held),
+                    again_at: f.next_due().map(|t| t.max(now)),
+                }
+            }
             PrewarmPolicy::Histogram(h) => {
                 let Some(d) = dos.get(tenant as usize) else {
                     return Wake::default();

@@ -1,167 +1,191 @@
 //! Smart delegation: a request that arrives while its DO is loading PGLite
-//! waits for the load when the predicted remaining load time plus local
-//! execution beats the predicted delegated latency by the margin, and is
-//! delegated otherwise.
+//! waits for the load when that is expected to be faster than delegating,
+//! by the margin, and is delegated otherwise.
 //!
-//! The predictor uses only what the DO can know: which phases have finished
-//! and how long the current ones have run (the phase reached, the time
-//! spent), and the phase distributions of the config. A phase in progress is
-//! predicted by its mean residual life, `E[X - e | X > e]`; a phase not yet
-//! begun by its mean. Whether a cache lookup will miss is not known while it
-//! runs: the R2 fetch then counts with the probability of a miss. Phases
-//! that run side by side (the WASM fetch and the data read) are combined by
-//! the larger of their predictions; the others add up.
+//! Expected latencies, from now (the client's round trip is common to
+//! both and left out):
+//! - delegating: the compute worker's round trip and execution, plus its
+//!   cold start times the probability of meeting a cold worker;
+//! - waiting: with probability `p` the load succeeds, and the request runs
+//!   on the DO's slot behind the requests already waiting:
+//!   `E[max(T_ready, w q)] + q` for `w` waiting requests of mean query `q`;
+//!   with `1 - p` it fails at `T_failed` and is delegated then:
+//!   `E[T_failed] + delegating`.
 //!
-//! The policy ([`SmartDelegationPolicy`]) keeps each load's plan from the
-//! DO's start to its eviction and refines the route of a request that would
-//! be delegated while its DO's load runs.
+//! It waits iff waiting + margin < delegating. With `p = 0` waiting can
+//! never win (it is delegating, later), so a load the fleet has seen fail
+//! is never waited for: the policy is then the plain delegation exactly.
+//!
+//! Three predictors ([`SmartPredictor`]): `learned` (the DO knows the phase
+//! distributions and what has happened to its load; `p` and the cold-worker
+//! probability are fleet-wide estimates from the loads and delegations seen
+//! so far, [`super::estimates`]), `platform` (`p` from the platform setting:
+//! 0 under a blocked compile, else 1), and `oracle`, a bound no
+//! implementation reaches: it knows the load's exact remaining time and
+//! outcome (and when the DO's slot frees).
+//!
+//! The policy ([`SmartDelegationPolicy`]) follows each load from the DO's
+//! start to its eviction, learns from every load and delegation, and
+//! refines the route of a request that would be delegated while its DO's
+//! load runs.
 
 use std::collections::hash_map::DefaultHasher;
 use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
 
+use super::estimates::FleetEstimates;
 use super::hooks::{Ctx, Hooks, Setup};
+use super::load_forecast::{mean_at_least, LoadForecast, LookupOdds};
 use super::Policy;
-use crate::architectures::{Lazy, LoadPlan, Phase, PhaseSpan, Phases, Route};
-use crate::dist::Dist;
-use crate::fleet::{LoadState, NEVER};
+use crate::architectures::{Architecture, LoadOutcome, LoadPlan, Phase, Route, WasmCompile};
+use crate::fleet::{Compute, LoadState, NEVER};
 use crate::time::Nanos;
+
+/// How smart delegation predicts the load in progress.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmartPredictor {
+    /// Phase distributions, the load's progress, fleet-wide estimates.
+    Learned,
+    /// As `learned`, with the load's success taken from the platform setting.
+    Platform,
+    /// Knows the load's exact remaining time and outcome (a bound).
+    Oracle,
+}
+
+impl SmartPredictor {
+    /// The config names, in order.
+    pub const NAMES: [&'static str; 3] = ["learned", "platform", "oracle"];
+
+    /// The config name.
+    pub fn name(self) -> &'static str {
+        match self {
+            SmartPredictor::Learned => "learned",
+            SmartPredictor::Platform => "platform",
+            SmartPredictor::Oracle => "oracle",
+        }
+    }
+
+    /// Parses a config name.
+    pub fn from_name(name: &str) -> Option<Self> {
+        [Self::Learned, Self::Platform, Self::Oracle]
+            .into_iter()
+            .find(|p| p.name() == name)
+    }
+}
 
 /// `[smart_delegation]`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SmartDelegation {
     /// Wait only if the predicted local time beats delegating by this much.
     pub margin: Nanos,
+    pub predictor: SmartPredictor,
 }
 
-/// What the predictor knows: the phase distributions, the lazy strategy,
-/// how the other policies shape a load, and the delegated latency.
+/// What the DO knows about a request meeting its load in progress.
+#[derive(Debug, Clone, Copy)]
+pub struct Moment<'a> {
+    /// The load's plan (a predictor reads only what it may know of it).
+    pub plan: &'a LoadPlan,
+    /// Time since the load began.
+    pub elapsed: Nanos,
+    /// Requests already waiting for this load on the DO's slot.
+    pub waiting: u32,
+    /// Oracle only: the exact time until the slot frees after the load, if
+    /// it succeeds.
+    pub slot_free_in: Nanos,
+}
+
+/// The expected latency of delegating now (round trip and execution, and
+/// a cold worker's start times its probability).
+pub fn expected_delegated(compute: &Compute, p_cold: f64) -> f64 {
+    compute.rtt.mean() + compute.exec.mean() + p_cold * compute.cold_start.mean()
+}
+
+/// The smart-delegation decision of one run.
 #[derive(Debug, Clone)]
-pub struct LoadPredictor {
-    phases: Phases,
-    lazy: Lazy,
-    /// The share of compile and init a load does (partial loading).
-    core_fraction: f64,
-    /// The cache tiers decide the lookup (tiered caching): no coin flip.
-    tiered: bool,
-    /// The compile may overlap the transfer (streaming).
-    streaming: bool,
-    query_exec_mean: f64,
-    delegated: f64,
-    margin: Nanos,
+pub struct SmartDecider {
+    forecast: LoadForecast,
+    predictor: SmartPredictor,
+    /// `platform` predictor: whether loads can succeed at all.
+    platform_success: f64,
+    margin: f64,
+    query: f64,
+    miss: f64,
+    compute: Compute,
 }
 
-impl LoadPredictor {
-    /// The predictor of a run.
+impl SmartDecider {
     pub fn new(setup: &Setup) -> Self {
-        let enabled = setup.params.enabled;
+        let v = setup.variant;
+        let blocked =
+            v.architecture == Architecture::Lazy && v.runtime_wasm_compile == WasmCompile::Blocked;
+        let params = &setup.params.smart_delegation;
         Self {
-            phases: setup.phases.clone(),
-            lazy: setup.lazy.clone(),
-            core_fraction: if enabled.has(Policy::PartialLoading) {
-                setup.params.partial_loading.core_fraction
-            } else {
-                1.0
-            },
-            tiered: enabled.has(Policy::TieredCache),
-            streaming: enabled.has(Policy::Streaming),
-            query_exec_mean: setup.query_exec.mean(),
-            delegated: setup.compute.rtt.mean() + setup.compute.exec.mean(),
-            margin: setup.params.smart_delegation.margin,
+            forecast: LoadForecast::new(setup),
+            predictor: params.predictor,
+            platform_success: if blocked { 0.0 } else { 1.0 },
+            margin: params.margin as f64,
+            query: setup.query_exec.mean(),
+            miss: 1.0 - setup.lazy.cache_hit_ratio,
+            compute: setup.compute.clone(),
         }
     }
 
-    fn dist_of(&self, phase: Phase) -> &Dist {
-        let p = &self.phases;
-        match phase {
-            Phase::CacheCheck => &p.cache_check,
-            Phase::R2Fetch => &p.r2_fetch,
-            Phase::DataRead => &p.data_read,
-            Phase::WasmCompile => &p.wasm_compile,
-            Phase::LoaderIsolateStart => &p.loader_isolate_start,
-            Phase::LoaderCompile => &p.loader_compile,
-            Phase::PgliteInit => &p.pglite_init,
+    /// The expected latencies (waiting, delegating) of a request meeting
+    /// the load at `moment`, given what the fleet has learned.
+    pub fn expectations(&self, moment: &Moment, fleet: &FleetEstimates) -> (f64, f64) {
+        let delegated = expected_delegated(&self.compute, fleet.p_worker_cold());
+        let queue = f64::from(moment.waiting) * self.query;
+        if self.predictor == SmartPredictor::Oracle {
+            let left = moment.plan.duration.saturating_sub(moment.elapsed) as f64;
+            let wait = match moment.plan.outcome {
+                LoadOutcome::Ready => left.max(moment.slot_free_in as f64) + self.query,
+                LoadOutcome::Failed => left + delegated,
+            };
+            return (wait, delegated);
         }
-    }
-
-    /// The share of a phase's drawn duration a load takes (partial loading
-    /// loads only the core module's share of compile and init).
-    fn share(&self, phase: Phase) -> f64 {
-        match phase {
-            Phase::WasmCompile | Phase::LoaderCompile | Phase::PgliteInit => self.core_fraction,
-            _ => 1.0,
-        }
-    }
-
-    /// The predicted time, from `elapsed` into the load, until the phase ends.
-    fn remaining(&self, span: &PhaseSpan, elapsed: Nanos) -> f64 {
-        let f = self.share(span.phase);
-        let d = self.dist_of(span.phase);
-        if span.end <= elapsed {
-            0.0
-        } else if span.start <= elapsed {
-            // Residual life of the full-length draw, scaled to the share.
-            let spent = ((elapsed - span.start) as f64 / f.max(1e-12)).round() as Nanos;
-            d.mean_residual(spent) * f
-        } else {
-            d.mean() * f
-        }
-    }
-
-    /// The predicted time until the load is ready, `elapsed` into it.
-    pub fn predicted_remaining(&self, plan: &LoadPlan, elapsed: Nanos) -> f64 {
-        let spans = plan.spans.as_slice();
-        let find = |phase| spans.iter().find(|s| s.phase == phase);
-        let rem = |phase| find(phase).map_or(0.0, |s| self.remaining(s, elapsed));
-        // The WASM fetch: the lookup, then R2 on a miss.
-        let mut wasm = rem(Phase::CacheCheck);
-        let lookup_running = find(Phase::CacheCheck).is_some_and(|s| s.end > elapsed);
-        if lookup_running && !self.tiered {
-            // The outcome is not known yet: an R2 fetch with the miss probability.
-            wasm += (1.0 - self.lazy.cache_hit_ratio) * self.phases.r2_fetch.mean();
-        } else if !lookup_running {
-            wasm += rem(Phase::R2Fetch);
-        }
-        let data = rem(Phase::DataRead);
-        let bundled = find(Phase::CacheCheck).is_none();
-        let fetch = if bundled || !self.lazy.parallel_fetch {
-            wasm + data
-        } else {
-            wasm.max(data)
+        let p = match self.predictor {
+            SmartPredictor::Platform => self.platform_success,
+            _ => fleet.p_load_succeeds(),
         };
-        let compile =
-            rem(Phase::WasmCompile) + rem(Phase::LoaderIsolateStart) + rem(Phase::LoaderCompile);
-        let streaming = find(Phase::WasmCompile)
-            .is_some_and(|c| c.start < find(Phase::DataRead).map_or(0, |d| d.end))
-            && !bundled
-            && self.streaming;
-        let to_init = if streaming {
-            fetch.max(compile)
-        } else {
-            fetch + compile
+        let odds = LookupOdds {
+            miss: self.miss,
+            beyond_local: fleet.p_beyond_local(),
+            r2_beyond_regional: fleet.p_r2_beyond_regional(),
         };
-        to_init + rem(Phase::PgliteInit)
+        let r = self
+            .forecast
+            .remaining(moment.plan.spans.as_slice(), moment.elapsed, odds);
+        let mut wait = (1.0 - p) * (r.failed.mean + delegated);
+        if p > 0.0 {
+            wait += p * (mean_at_least(&r.ready, queue) + self.query);
+        }
+        (wait, delegated)
     }
 
-    /// The delegated latency a DO can expect: a warm compute worker's round
-    /// trip and execution.
-    pub fn predicted_delegated(&self) -> f64 {
-        self.delegated
-    }
-
-    /// Whether a request arriving `elapsed` into the load should wait for it.
-    pub fn should_wait(&self, plan: &LoadPlan, elapsed: Nanos) -> bool {
-        let local = self.predicted_remaining(plan, elapsed) + self.query_exec_mean;
-        local + (self.margin as f64) < self.predicted_delegated()
+    /// Whether the request should wait for the load.
+    pub fn should_wait(&self, moment: &Moment, fleet: &FleetEstimates) -> bool {
+        let (wait, delegated) = self.expectations(moment, fleet);
+        wait + self.margin < delegated
     }
 }
 
-/// The smart-delegation policy: the predictor and each DO's load in
-/// progress.
+/// A DO's load in progress, as the policy follows it.
+#[derive(Debug, Clone, Copy)]
+struct Loading {
+    plan: LoadPlan,
+    began: Nanos,
+    /// Requests that chose to wait for it.
+    waiting: u32,
+}
+
+/// The smart-delegation policy: the decision, what the fleet has learned,
+/// and each DO's load in progress.
 #[derive(Debug)]
 pub struct SmartDelegationPolicy {
-    predictor: LoadPredictor,
-    loading: HashMap<u32, LoadPlan, BuildHasherDefault<DefaultHasher>>,
+    decider: SmartDecider,
+    fleet: FleetEstimates,
+    loading: HashMap<u32, Loading, BuildHasherDefault<DefaultHasher>>,
 }
 
 impl Hooks for SmartDelegationPolicy {
@@ -171,18 +195,46 @@ impl Hooks for SmartDelegationPolicy {
             .enabled
             .has(Policy::SmartDelegation)
             .then(|| SmartDelegationPolicy {
-                predictor: LoadPredictor::new(setup),
+                decider: SmartDecider::new(setup),
+                fleet: FleetEstimates::default(),
                 loading: HashMap::default(),
             })
     }
 
+    /// Follows the load, and tells the fleet when its outcome and lookup
+    /// will be known (a failure is learned when it fails: its end).
     #[inline]
-    fn on_start(&mut self, tenant: u32, load: &LoadPlan) {
-        self.loading.insert(tenant, *load);
+    fn on_start(&mut self, tenant: u32, began: Nanos, load: &LoadPlan) {
+        let end = began + load.duration;
+        match load.outcome {
+            LoadOutcome::Ready => self.fleet.load_ready_at(end),
+            LoadOutcome::Failed => self.fleet.load_fails_at(end),
+        }
+        if let Some(lookup) = load
+            .spans
+            .as_slice()
+            .iter()
+            .find(|s| s.phase == Phase::CacheCheck)
+        {
+            self.fleet.fetched_at(began + lookup.end, load.source);
+        }
+        self.loading.insert(
+            tenant,
+            Loading {
+                plan: *load,
+                began,
+                waiting: 0,
+            },
+        );
+    }
+
+    #[inline]
+    fn on_delegated(&mut self, cold: bool) {
+        self.fleet.dispatched(cold);
     }
 
     /// A request that would be delegated while its DO's load runs waits for
-    /// the load when that is predicted to be faster.
+    /// the load when that is expected to be faster.
     #[inline]
     fn refine_route(&mut self, ctx: &mut Ctx, tenant: u32, arrival: Nanos, route: Route) -> Route {
         let now = ctx.now;
@@ -192,83 +244,245 @@ impl Hooks for SmartDelegationPolicy {
         if route != Route::Delegate || d.load != LoadState::Active || d.is_ready(now) {
             return route;
         }
-        let elapsed = now.saturating_sub(d.started_at);
-        let Some(plan) = self.loading.get(&tenant) else {
+        let Some(loading) = self.loading.get_mut(&tenant) else {
             return route;
         };
-        if !self.predictor.should_wait(plan, elapsed) {
+        self.fleet.learn_until(now);
+        let moment = Moment {
+            plan: &loading.plan,
+            elapsed: now.saturating_sub(d.started_at),
+            waiting: loading.waiting,
+            slot_free_in: d.busy_until.saturating_sub(now),
+        };
+        if !self.decider.should_wait(&moment, &self.fleet) {
             return route;
         }
+        loading.waiting += 1;
         if ctx.window.contains(arrival) {
             ctx.metrics.smart_waits += 1;
         }
         if d.ready_at() != NEVER {
             Route::Queue { from: d.ready_at() }
         } else {
-            // The load will fail (the DO cannot know): when it does, the
-            // request is served again, and delegated.
-            let failed_at = d.started_at + plan.duration;
+            // The load will fail: when it does, the request is served
+            // again, and delegated.
+            let failed_at = d.started_at + loading.plan.duration;
             d.quiet_from = d.quiet_from.max(failed_at);
             Route::RetryAt { at: failed_at }
         }
     }
 
+    /// A load that would have succeeded, aborted by the eviction: the fleet
+    /// never learns its outcome.
     #[inline]
-    fn on_evict(&mut self, tenant: u32) {
-        self.loading.remove(&tenant);
+    fn on_evict(&mut self, tenant: u32, now: Nanos) {
+        if let Some(l) = self.loading.remove(&tenant) {
+            let end = l.began + l.plan.duration;
+            if end > now {
+                match l.plan.outcome {
+                    LoadOutcome::Ready => self.fleet.load_aborted(end),
+                    LoadOutcome::Failed => self.fleet.failure_aborted(end),
+                }
+            }
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::architectures::tests::plan;
-    use crate::architectures::{Architecture, ArchitectureVariant, WasmCompile};
+    use crate::architectures::tests::plan as plan_of;
+    use crate::architectures::ArchitectureVariant;
     use crate::engine::stream;
-    use crate::experiment::config::load_default;
-    use crate::simulation::setup_of;
-    use proptest::prelude::*;
+    use crate::experiment::config::{default_layers, load, load_default, set_layer};
+    use crate::simulation::{setup_of, Config};
+    use crate::time::MILLISECOND;
 
-    fn hybrid() -> ArchitectureVariant {
+    fn config(sets: &[&str]) -> Config {
+        let mut layers = default_layers();
+        layers.extend(sets.iter().map(|s| set_layer(s).unwrap()));
+        load(&layers).unwrap()
+    }
+
+    const HYBRID: ArchitectureVariant = ArchitectureVariant {
+        architecture: Architecture::Hybrid,
+        runtime_wasm_compile: WasmCompile::Blocked,
+    };
+
+    fn lazy(compile: WasmCompile) -> ArchitectureVariant {
         ArchitectureVariant {
-            architecture: Architecture::Hybrid,
-            runtime_wasm_compile: WasmCompile::Blocked,
+            architecture: Architecture::Lazy,
+            runtime_wasm_compile: compile,
         }
+    }
+
+    fn plan(config: &Config, variant: ArchitectureVariant, seed: u64) -> LoadPlan {
+        let mut rng = stream(seed, &[]);
+        plan_of(variant, config, &mut rng).load.unwrap()
+    }
+
+    fn decider(config: &Config, variant: ArchitectureVariant) -> SmartDecider {
+        SmartDecider::new(&setup_of(config, variant, 1))
+    }
+
+    fn moment(plan: &LoadPlan, elapsed: Nanos) -> Moment<'_> {
+        Moment {
+            plan,
+            elapsed,
+            waiting: 0,
+            slot_free_in: 0,
+        }
+    }
+
+    /// Loads that always succeed, known to the fleet.
+    fn seen_succeed(n: u64) -> FleetEstimates {
+        let mut f = FleetEstimates::default();
+        for _ in 0..n {
+            f.load_ready_at(0);
+        }
+        f.learn_until(0);
+        f
     }
 
     #[test]
     fn at_the_start_of_a_load_it_delegates_and_near_its_end_it_waits() {
         let config = load_default().unwrap();
-        let mut rng = stream(2, &[]);
-        let plan = plan(hybrid(), &config, &mut rng).load.unwrap();
-        let predictor = LoadPredictor::new(&setup_of(&config, hybrid(), 1));
-        assert!(!predictor.should_wait(&plan, 0));
-        // 20 ms before the end of init (uniform 500-1000 ms: the residual at
-        // most (1000 - elapsed)/2), local beats ~115 ms delegated.
-        assert!(predictor.should_wait(&plan, plan.duration - 1_000_000));
+        let plan = plan(&config, HYBRID, 2);
+        let d = decider(&config, HYBRID);
+        let fleet = seen_succeed(100);
+        assert!(!d.should_wait(&moment(&plan, 0), &fleet));
+        // 1 ms before the end of init (uniform 500-1000 ms: the residual at
+        // most 0.5 ms), local beats a delegation of ~115 ms or more.
+        assert!(d.should_wait(&moment(&plan, plan.duration - MILLISECOND), &fleet));
     }
 
-    proptest! {
-        /// Never waits when the predicted remaining load exceeds the
-        /// delegated latency.
-        #[test]
-        fn never_waits_when_the_load_is_predicted_longer(seed in 0u64..500, at in 0.0f64..1.0, margin_ms in 0u64..50) {
-            let mut config = load_default().unwrap();
-            config.policies.smart_delegation.margin = margin_ms * 1_000_000;
-            let mut rng = stream(seed, &[]);
-            for variant in [
-                hybrid(),
-                ArchitectureVariant { architecture: Architecture::Lazy, runtime_wasm_compile: WasmCompile::Allowed },
-            ] {
-                let predictor = LoadPredictor::new(&setup_of(&config, variant, 1));
-                let plan = plan(variant, &config, &mut rng).load.unwrap();
-                let elapsed = (plan.duration as f64 * at) as Nanos;
-                let remaining = predictor.predicted_remaining(&plan, elapsed);
-                if remaining >= predictor.predicted_delegated() {
-                    prop_assert!(!predictor.should_wait(&plan, elapsed));
-                }
-                prop_assert!(remaining >= 0.0);
+    #[test]
+    fn a_load_the_fleet_has_seen_fail_is_never_waited_for() {
+        let config = load_default().unwrap();
+        let variant = lazy(WasmCompile::Blocked);
+        let plan = plan(&config, variant, 3);
+        let mut failing = FleetEstimates::default();
+        for _ in 0..50 {
+            failing.load_fails_at(0);
+        }
+        failing.learn_until(0);
+        for predictor in [
+            SmartPredictor::Learned,
+            SmartPredictor::Platform,
+            SmartPredictor::Oracle,
+        ] {
+            let mut c = config.clone();
+            c.policies.smart_delegation.predictor = predictor;
+            let d = decider(&c, variant);
+            for step in 0..=20 {
+                let elapsed = plan.duration * step / 20;
+                assert!(
+                    !d.should_wait(&moment(&plan, elapsed), &failing),
+                    "{predictor:?} at {elapsed}"
+                );
             }
         }
+        // Even knowing nothing (p = 1/2), the compile and init a success
+        // would still need (~1.1 s) make waiting worse than delegating.
+        let d = decider(&config, variant);
+        let fresh = FleetEstimates::default();
+        assert!(!d.should_wait(&moment(&plan, 0), &fresh));
+    }
+
+    #[test]
+    fn side_by_side_phases_count_as_the_mean_of_their_maximum() {
+        // WASM lookup U(5, 20) ms (always a hit) beside the data read
+        // U(10, 30) ms: E[max] = integral of 1 - F_X F_Y = 20.556 ms, where
+        // the larger mean is 20 ms.
+        let c = config(&[
+            "lazy.cache_hit_ratio=1",
+            "phases.cache_check={ dist = \"uniform\", min = \"5ms\", max = \"20ms\" }",
+            "phases.data_read={ dist = \"uniform\", min = \"10ms\", max = \"30ms\" }",
+        ]);
+        let variant = lazy(WasmCompile::Allowed);
+        let plan = plan(&c, variant, 4);
+        let f = LoadForecast::new(&setup_of(&c, variant, 1));
+        let odds = LookupOdds {
+            miss: 0.0,
+            beyond_local: 0.0,
+            r2_beyond_regional: 0.0,
+        };
+        let got = f.remaining(plan.spans.as_slice(), 0, odds).failed.mean / 1e6;
+        let (fx, fy) = (
+            |t: f64| ((t - 5.0) / 15.0).clamp(0.0, 1.0),
+            |t: f64| ((t - 10.0) / 20.0).clamp(0.0, 1.0),
+        );
+        let steps = 300_000;
+        let exact: f64 = (0..steps)
+            .map(|i| {
+                let t = (i as f64 + 0.5) * 30.0 / steps as f64;
+                (1.0 - fx(t) * fy(t)) * 30.0 / steps as f64
+            })
+            .sum();
+        assert!((exact - 20.5556).abs() < 1e-3, "{exact}");
+        // 32 mid-rank quantiles of each, all 32 x 32 pairs: within 0.01 ms.
+        assert!(
+            (got - exact).abs() < 0.01,
+            "forecast {got} ms, exact {exact} ms"
+        );
+        // The larger of the means misses by more than the tolerance.
+        assert!((20.0 - exact).abs() > 0.5);
+    }
+
+    #[test]
+    fn a_running_phase_counts_its_mean_residual_and_an_ended_one_nothing() {
+        let config = load_default().unwrap();
+        let plan = plan(&config, HYBRID, 5);
+        let f = LoadForecast::new(&setup_of(&config, HYBRID, 1));
+        let odds = LookupOdds {
+            miss: 0.0,
+            beyond_local: 0.0,
+            r2_beyond_regional: 0.0,
+        };
+        let spans = plan.spans.as_slice();
+        let init = spans.iter().find(|s| s.phase == Phase::PgliteInit).unwrap();
+        // 100 ms into init: the rest is E[X - 100 | X > 100] for the init's
+        // U(500, 1000): (500 + 1000) / 2 - 100 = 650 ms; nothing else left.
+        let at = init.start + 100 * MILLISECOND;
+        let got = f.remaining(spans, at, odds).ready.mean;
+        assert!((got - 650e6).abs() < 1.0, "{got}");
+        // Before anything began: the sum of the three means, 20 + 350 + 750.
+        let all = f.remaining(spans, 0, odds).ready.mean;
+        let data = spans.iter().find(|s| s.phase == Phase::DataRead).unwrap();
+        let expect = config.phases.data_read.mean_residual(0) + 350e6 + 750e6;
+        assert_eq!(data.start, 0);
+        assert!((all - expect).abs() < 1.0, "{all} vs {expect}");
+    }
+
+    #[test]
+    fn the_oracle_waits_exactly_when_the_true_remaining_time_beats_delegating() {
+        let mut config = load_default().unwrap();
+        config.policies.smart_delegation.predictor = SmartPredictor::Oracle;
+        let plan = plan(&config, HYBRID, 6);
+        let d = decider(&config, HYBRID);
+        let fleet = seen_succeed(10);
+        let delegated = expected_delegated(&config.compute, fleet.p_worker_cold());
+        for step in 0..=200 {
+            let elapsed = plan.duration * step / 200;
+            let left = (plan.duration - elapsed) as f64 + config.query_exec.mean();
+            assert_eq!(
+                d.should_wait(&moment(&plan, elapsed), &fleet),
+                left < delegated,
+                "{elapsed}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_cold_worker_makes_delegating_dearer() {
+        let config = load_default().unwrap();
+        let mut cold = FleetEstimates::default();
+        for _ in 0..98 {
+            cold.dispatched(true);
+        }
+        let warm = expected_delegated(&config.compute, 0.0);
+        // U(300, 450) ms cold start with probability 99/100.
+        let got = expected_delegated(&config.compute, cold.p_worker_cold());
+        assert!((got - warm - 0.99 * 375e6).abs() < 1.0);
     }
 }

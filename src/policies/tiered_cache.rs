@@ -10,6 +10,13 @@
 //! fetch ends (fire-and-forget, as the seed's cache population), where it
 //! stays for that tier's TTL. An entry is an interval `[from, until)` of
 //! simulated time during which the tier holds the WASM.
+//!
+//! Its oracle ([`CacheEviction::Oracle`]) is Belady's MIN: a cache that
+//! knows every future request keeps what will be read again. Each tier
+//! holds one object, the WASM, which later loads read again, so MIN never
+//! drops it: each tier misses once (until its first fill lands), never
+//! again. MIN does not prefetch, so this bounds what any lifetime or
+//! eviction rule could give.
 
 use super::hooks::{Hooks, Setup};
 use super::Policy;
@@ -29,6 +36,46 @@ pub struct TieredCache {
     pub regional_hit: Dist,
     pub local_ttl: Nanos,
     pub regional_ttl: Nanos,
+    pub eviction: CacheEviction,
+}
+
+/// When a cache tier drops the WASM.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CacheEviction {
+    /// After the tier's TTL (`local_ttl`, `regional_ttl`).
+    Ttl,
+    /// Belady's MIN: never, since the WASM is read again (a bound).
+    Oracle,
+}
+
+impl CacheEviction {
+    /// The config names, in order.
+    pub const NAMES: [&'static str; 2] = ["ttl", "oracle"];
+
+    /// The config name.
+    pub fn name(self) -> &'static str {
+        match self {
+            CacheEviction::Ttl => "ttl",
+            CacheEviction::Oracle => "oracle",
+        }
+    }
+
+    /// Parses a config name.
+    pub fn from_name(name: &str) -> Option<Self> {
+        [Self::Ttl, Self::Oracle]
+            .into_iter()
+            .find(|e| e.name() == name)
+    }
+}
+
+impl TieredCache {
+    /// How long the local and regional tiers keep the WASM once filled.
+    pub fn lifetimes(&self) -> (Nanos, Nanos) {
+        match self.eviction {
+            CacheEviction::Ttl => (self.local_ttl, self.regional_ttl),
+            CacheEviction::Oracle => (Nanos::MAX, Nanos::MAX),
+        }
+    }
 }
 
 /// When a cache tier holds the WASM: `[from, until)`.
@@ -105,10 +152,11 @@ impl TieredCachePolicy {
             };
         }
         let regional_time = local_time + tc.regional_hit.sample(rng);
+        let (local_ttl, regional_ttl) = tc.lifetimes();
         if regional.get(region).is_some_and(|h| h.holds(at)) {
             let end = at + regional_time;
             if let Some(h) = local.get_mut(host) {
-                h.put(end, tc.local_ttl);
+                h.put(end, local_ttl);
             }
             return Fetch {
                 lookup: regional_time,
@@ -119,10 +167,10 @@ impl TieredCachePolicy {
         let total = regional_time + r2_fetch.sample(rng);
         let end = at + total;
         if let Some(h) = local.get_mut(host) {
-            h.put(end, tc.local_ttl);
+            h.put(end, local_ttl);
         }
         if let Some(h) = regional.get_mut(region) {
-            h.put(end, tc.regional_ttl);
+            h.put(end, regional_ttl);
         }
         Fetch {
             lookup: regional_time,
@@ -195,5 +243,43 @@ mod tests {
             caches.fetch(0, 20_000 * ms, &mut rng).source,
             FetchSource::R2
         );
+    }
+
+    #[test]
+    fn belady_never_drops_the_wasm_so_each_tier_misses_once() {
+        let c = config(&[
+            "policies=[\"tiered_cache\"]",
+            "tiered_cache.eviction=\"oracle\"",
+            "tiered_cache.hosts=4",
+            "tiered_cache.regions=2",
+            "tiered_cache.local_ttl=\"1s\"",
+            "tiered_cache.regional_ttl=\"1s\"",
+        ]);
+        let mut caches =
+            TieredCachePolicy::enable(&crate::simulation::setup_of(&c, c.architectures[0], 1))
+                .unwrap();
+        let mut rng = stream(2, &[]);
+        let s = 1_000_000_000;
+        // One load per host, far apart: R2 for the first host of each
+        // region, regional for the second; then local for ever, TTLs or not.
+        let first: Vec<_> = (0..4u32)
+            .map(|t| caches.fetch(t, u64::from(t) * 10 * s, &mut rng).source)
+            .collect();
+        assert_eq!(
+            first,
+            [
+                FetchSource::R2,
+                FetchSource::R2,
+                FetchSource::RegionalCache,
+                FetchSource::RegionalCache
+            ]
+        );
+        for t in 0..40u32 {
+            let at = (100 + u64::from(t) * 1_000) * s;
+            assert_eq!(
+                caches.fetch(t % 4, at, &mut rng).source,
+                FetchSource::LocalCache
+            );
+        }
     }
 }

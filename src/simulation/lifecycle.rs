@@ -70,7 +70,8 @@ impl<O: Observer> Simulation<'_, O> {
             if in_window {
                 self.metrics.record_fetch(load.source);
             }
-            self.policies.on_start(tenant, load);
+            let began = d.started_at;
+            self.policies.on_start(tenant, began, load);
         }
         let d = &self.dos[tenant as usize];
         let (started_at, quiet_from) = (d.started_at, d.quiet_from);
@@ -232,7 +233,7 @@ impl<O: Observer> Simulation<'_, O> {
             }
             self.metrics.prewarm_memory_kib.sub(now, freed);
         }
-        self.policies.on_evict(tenant);
+        self.policies.on_evict(tenant, now);
         if in_window {
             match cause {
                 Eviction::Idle => self.metrics.evictions += 1,
@@ -277,9 +278,62 @@ impl<O: Observer> Simulation<'_, O> {
                     self.arm_at(tenant, until);
                 }
             }
+            Start::EachKept { tenants, until } => {
+                for t in tenants {
+                    if self.start_unrequested(t, now) {
+                        self.arm_idle(t);
+                    } else if self.dos[t as usize].is_resident() {
+                        self.ping_before(t, until, now);
+                    }
+                }
+            }
+            Start::EachHeld(held) => {
+                for (t, until) in held {
+                    if self.start_unrequested(t, now) {
+                        self.arm_idle(t);
+                        let d = &mut self.dos[t as usize];
+                        d.quiet_from = d.quiet_from.max(until);
+                        if d.idle_deadline < until {
+                            self.arm_at(t, until);
+                        }
+                    } else if self.dos[t as usize].is_resident() {
+                        self.hold_until(t, until, now);
+                    }
+                }
+            }
         }
         if let Some(at) = wake.again_at {
             self.schedule_wake(policy, at, tenant, stamp);
+        }
+    }
+
+    /// Keeps a resident DO from hibernating before `until`: if it would,
+    /// a request or an alarm at `now` restarts its idle period (counted, and
+    /// billed as a DO request).
+    fn ping_before(&mut self, tenant: u32, until: Nanos, now: Nanos) {
+        let d = &mut self.dos[tenant as usize];
+        if d.idle_deadline >= until {
+            return;
+        }
+        d.quiet_from = d.quiet_from.max(now);
+        self.arm_idle(tenant);
+        if self.in_window(now) {
+            self.metrics.prewarm_pings += 1;
+        }
+    }
+
+    /// Keeps a resident DO from hibernating before `until` (alarms up to
+    /// it, counted as one ping when that extends its stay): its idle period
+    /// starts no earlier than `until`.
+    fn hold_until(&mut self, tenant: u32, until: Nanos, now: Nanos) {
+        let d = &mut self.dos[tenant as usize];
+        let extends = d.idle_deadline < until;
+        d.quiet_from = d.quiet_from.max(until);
+        if extends {
+            self.arm_at(tenant, until);
+            if self.in_window(now) {
+                self.metrics.prewarm_pings += 1;
+            }
         }
     }
 

@@ -99,7 +99,17 @@ pub fn setup_of(config: &Config, variant: ArchitectureVariant, tenants: u32) -> 
         load_keeps_alive: config.durable_object.load_keeps_alive,
         duration: config.duration,
         tenants,
+        workload: &config.workload,
+        identity: RunIdentity {
+            seed: config.seed,
+            replication: 0,
+        },
     }
+}
+
+/// The random stream run `id`'s arrivals are drawn from.
+pub fn arrival_stream(id: RunIdentity) -> SimRng {
+    stream(id.seed, &[STREAM_FAMILY, id.replication, 0])
 }
 
 /// Runs one simulation to completion.
@@ -197,7 +207,10 @@ impl<'a, O: Observer> Simulation<'a, O> {
             from: config.warmup,
             to: config.duration,
         };
-        let policies = Enabled::new(&setup_of(config, variant, tenants));
+        let policies = Enabled::new(&Setup {
+            identity: id,
+            ..setup_of(config, variant, tenants)
+        });
         let footprint = variant.architecture.footprint(&config.memory);
         let mut sim = Simulation {
             observer,
@@ -212,7 +225,7 @@ impl<'a, O: Observer> Simulation<'a, O> {
             latencies: LatencyGrid::new(),
             load_times: RunMetrics::load_counts(),
             arrivals,
-            arrival_rng: stream(id.seed, &[STREAM_FAMILY, id.replication, 0]),
+            arrival_rng: arrival_stream(id),
             rng: stream(id.seed, &[STREAM_FAMILY, id.replication, 1]),
             next_arrival: None,
             lookahead: Lookahead::with_depth(if tenants >= LOOKAHEAD_FROM_TENANTS {

@@ -17,6 +17,7 @@ mod invariants;
 mod output_dirs;
 mod planning;
 mod policies;
+mod policy_ceilings;
 mod seed_tables;
 mod shard_reruns;
 mod slurm;

@@ -43,10 +43,19 @@ proptest! {
         margin in 0u32..200,
         core in 0.0f64..1.0,
         ext in 0.0f64..1.0,
+        keep in any::<bool>(),
+        lead_s in 0u32..30,
+        predictor in 0usize..3,
+        smart in 0usize..3,
+        oracle_cache in any::<bool>(),
     ) {
         let params = vec![
             format!("prewarm.top_k={top_k}"),
-            format!("prewarm.predictor=\"{}\"", if histogram { "histogram" } else { "top_k" }),
+            format!("prewarm.predictor=\"{}\"", if histogram { "histogram" } else { ["top_k", "histogram", "oracle"][predictor] }),
+            format!("prewarm.keep_resident={keep}"),
+            format!("prewarm.oracle_lead=\"{lead_s}s\""),
+            format!("smart_delegation.predictor=\"{}\"", ["learned", "platform", "oracle"][smart]),
+            format!("tiered_cache.eviction=\"{}\"", if oracle_cache { "oracle" } else { "ttl" }),
             format!("tiered_cache.hosts={hosts}"),
             format!("smart_delegation.margin=\"{margin}ms\""),
             format!("partial_loading.core_fraction={core}"),
@@ -159,7 +168,12 @@ fn top_k_prewarming_spares_cold_starts_at_a_memory_cost() {
     let sets = ["workload.tenants=2000", "duration=\"30min\""];
     let plain = run(&sets, HYBRID);
     let mut with = sets.to_vec();
-    with.extend(["policies=[\"prewarm\"]", "prewarm.top_k=200"]);
+    // Restarts only: keeping resident ones is tested in policy_ceilings.
+    with.extend([
+        "policies=[\"prewarm\"]",
+        "prewarm.top_k=200",
+        "prewarm.keep_resident=false",
+    ]);
     let warm = run(&with, HYBRID);
     assert!(warm.prewarms_started > 0);
     assert!(warm.prewarms_wasted <= warm.prewarms_started);

@@ -17,7 +17,8 @@ use crate::dist::Dist;
 use crate::fleet::{Compute, DurableObject, Hosts, Network, WhenFull};
 use crate::metrics::Pricing;
 use crate::policies::{
-    PartialLoading, Policies, Policy, PolicySet, Predictor, Prewarm, SmartDelegation, TieredCache,
+    CacheEviction, PartialLoading, Policies, Policy, PolicySet, Predictor, Prewarm,
+    SmartDelegation, SmartPredictor, TieredCache,
 };
 use crate::simulation::Config;
 use crate::time::{format_duration, Nanos};
@@ -321,11 +322,8 @@ impl Resolver<'_> {
         Ok(Policies {
             enabled,
             prewarm: Prewarm {
-                predictor: match self.choice("prewarm.predictor")? {
-                    "top_k" => Predictor::TopK,
-                    "histogram" => Predictor::Histogram,
-                    _ => return Err(self.internal("prewarm.predictor")),
-                },
+                predictor: Predictor::from_name(self.choice("prewarm.predictor")?)
+                    .ok_or_else(|| self.internal("prewarm.predictor"))?,
                 interval: self.nanos("prewarm.interval")?,
                 top_k: self.integer("prewarm.top_k")?,
                 window: self.nanos("prewarm.window")?,
@@ -335,6 +333,8 @@ impl Resolver<'_> {
                 cv_threshold: self.number("prewarm.cv_threshold")?,
                 out_of_range_max: self.number("prewarm.out_of_range_max")?,
                 fallback_keep_alive: self.nanos("prewarm.fallback_keep_alive")?,
+                keep_resident: self.boolean("prewarm.keep_resident")?,
+                oracle_lead: self.nanos("prewarm.oracle_lead")?,
             },
             tiered_cache: TieredCache {
                 hosts: self.integer("tiered_cache.hosts")?,
@@ -343,9 +343,13 @@ impl Resolver<'_> {
                 regional_hit: dist("tiered_cache.regional_hit")?,
                 local_ttl: self.nanos("tiered_cache.local_ttl")?,
                 regional_ttl: self.nanos("tiered_cache.regional_ttl")?,
+                eviction: CacheEviction::from_name(self.choice("tiered_cache.eviction")?)
+                    .ok_or_else(|| self.internal("tiered_cache.eviction"))?,
             },
             smart_delegation: SmartDelegation {
                 margin: self.nanos("smart_delegation.margin")?,
+                predictor: SmartPredictor::from_name(self.choice("smart_delegation.predictor")?)
+                    .ok_or_else(|| self.internal("smart_delegation.predictor"))?,
             },
             partial_loading: PartialLoading {
                 core_fraction: self.number("partial_loading.core_fraction")?,

@@ -74,7 +74,11 @@ pub(crate) const WASM_COMPILE_NAMES: &[&str] = &["blocked", "allowed", "loader"]
 /// The policy names (`policies`), in [`crate::policies::Policy::ALL`] order.
 pub(crate) const POLICY_NAMES: &[&str] = &crate::policies::Policy::NAMES;
 /// The `prewarm.predictor` names.
-pub(crate) const PREDICTOR_NAMES: &[&str] = &["top_k", "histogram"];
+pub(crate) const PREDICTOR_NAMES: &[&str] = &crate::policies::Predictor::NAMES;
+/// The `smart_delegation.predictor` names.
+pub(crate) const SMART_PREDICTOR_NAMES: &[&str] = &crate::policies::SmartPredictor::NAMES;
+/// The `tiered_cache.eviction` names.
+pub(crate) const CACHE_EVICTION_NAMES: &[&str] = &crate::policies::CacheEviction::NAMES;
 /// The `hosts.when_full` names, in [`crate::fleet::WhenFull::ALL`] order.
 pub(crate) const WHEN_FULL_NAMES: &[&str] = &["wait", "fail", "overcommit"];
 /// The `workload.arrivals` names.
@@ -95,6 +99,7 @@ const PREWARM_TICK: &str = "the prewarm job runs at a fixed period";
 const HISTOGRAM: &str = "the idle-time histogram has fixed bins";
 const CACHE_TTL: &str = "a cache keeps an entry for one fixed time";
 const MARGIN: &str = "the margin is one fixed duration";
+const ORACLE_LEAD: &str = "the oracle acts one fixed time before each arrival";
 
 /// Every leaf key, in the order `to_toml` writes them.
 pub(crate) const SCHEMA: &[(&str, Kind)] = &[
@@ -318,6 +323,14 @@ pub(crate) const SCHEMA: &[(&str, Kind)] = &[
             why: HISTOGRAM,
         },
     ),
+    ("prewarm.keep_resident", Kind::Bool),
+    (
+        "prewarm.oracle_lead",
+        Kind::Duration {
+            positive: false,
+            why: ORACLE_LEAD,
+        },
+    ),
     (
         "tiered_cache.hosts",
         Kind::Integer {
@@ -348,12 +361,17 @@ pub(crate) const SCHEMA: &[(&str, Kind)] = &[
             why: CACHE_TTL,
         },
     ),
+    ("tiered_cache.eviction", Kind::Choice(CACHE_EVICTION_NAMES)),
     (
         "smart_delegation.margin",
         Kind::Duration {
             positive: false,
             why: MARGIN,
         },
+    ),
+    (
+        "smart_delegation.predictor",
+        Kind::Choice(SMART_PREDICTOR_NAMES),
     ),
     (
         "partial_loading.core_fraction",

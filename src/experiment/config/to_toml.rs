@@ -212,11 +212,7 @@ impl Config {
         let p = &self.policies;
         let pw = &p.prewarm;
         section(w, "prewarm");
-        let predictor = match pw.predictor {
-            crate::policies::Predictor::TopK => "top_k",
-            crate::policies::Predictor::Histogram => "histogram",
-        };
-        line(w, &format!("predictor = \"{predictor}\""));
+        line(w, &format!("predictor = \"{}\"", pw.predictor.name()));
         line(w, &format!("interval = {}", duration(pw.interval)));
         line(w, &format!("top_k = {}", pw.top_k));
         line(w, &format!("window = {}", duration(pw.window)));
@@ -235,6 +231,8 @@ impl Config {
             w,
             &format!("fallback_keep_alive = {}", duration(pw.fallback_keep_alive)),
         );
+        line(w, &format!("keep_resident = {}", pw.keep_resident));
+        line(w, &format!("oracle_lead = {}", duration(pw.oracle_lead)));
 
         let tc = &p.tiered_cache;
         section(w, "tiered_cache");
@@ -244,11 +242,16 @@ impl Config {
         dist_entry(w, "regional_hit", &tc.regional_hit);
         line(w, &format!("local_ttl = {}", duration(tc.local_ttl)));
         line(w, &format!("regional_ttl = {}", duration(tc.regional_ttl)));
+        line(w, &format!("eviction = \"{}\"", tc.eviction.name()));
 
         section(w, "smart_delegation");
         line(
             w,
             &format!("margin = {}", duration(p.smart_delegation.margin)),
+        );
+        line(
+            w,
+            &format!("predictor = \"{}\"", p.smart_delegation.predictor.name()),
         );
 
         section(w, "partial_loading");
