@@ -4,10 +4,10 @@
 //! `validate` (the simulator beside the testbed). The work is in
 //! [`dofleet::testbed`] and [`dofleet::validation`].
 
+use super::Exit;
 use std::io::IsTerminal;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use super::Exit;
 use std::time::Duration;
 
 use anyhow::{bail, Context};

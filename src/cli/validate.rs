@@ -1,8 +1,8 @@
 //! `dofleet calibrate RESULTS` and `dofleet validate RESULTS`: the
 //! command-line side of [`dofleet::validation`].
 
-use std::path::PathBuf;
 use super::Exit;
+use std::path::PathBuf;
 
 use anyhow::{bail, Context};
 use clap::Args;
