@@ -11,7 +11,7 @@ from collections import defaultdict
 
 T975 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 9: 2.262}
 METRICS = [("latency_mean_ms", "mean (ms)", 1), ("latency_p50_ms", "p50 (ms)", 1),
-           ("latency_p99_ms", "p99 (ms)", 0), ("cold_start_fraction", "cold starts (%)", 100),
+           ("latency_p99_ms", "p99 (ms)", 1), ("cold_start_fraction", "cold starts (%)", 100),
            ("delegated_fraction", "delegated (%)", 100), ("memory_gb_s", "memory (GB-s)", 1),
            ("cost_usd_month", "cost ($/month)", 1)]
 
