@@ -6,6 +6,7 @@ mod compute_worker;
 mod durable_object;
 mod expiry;
 mod hosts;
+mod isolate;
 mod states;
 
 pub use cache::{Fetch, FetchSource, WasmCaches};
@@ -13,4 +14,7 @@ pub use compute_worker::{ComputePool, Dispatched};
 pub use durable_object::{DoState, LoadState, Status, NEVER, NO_TIMER};
 pub use expiry::ExpiryQueue;
 pub use hosts::{HostFleet, PendingRequest, Victim};
+pub use isolate::{
+    isolates_for, members, CpuPhases, CpuWork, IsolateMemory, IsolateParams, Piece, Threads,
+};
 pub use states::{fleet_states, recycle_states, zeroed_states, States, HUGE_PAGES_UP_TO_TENANTS};
