@@ -66,6 +66,10 @@ impl IsolateParams {
 /// and the local query.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CpuWork {
+    /// Reading the data bundle where it is in the worker's bundle
+    /// (traditional, hybrid): copying it into PGLite's file system. Lazy's
+    /// data read is a fetch, never on the thread.
+    DataRead,
     WasmCompile,
     LoaderCompile,
     PgliteInit,
@@ -73,7 +77,8 @@ pub enum CpuWork {
 }
 
 impl CpuWork {
-    pub const ALL: [CpuWork; 4] = [
+    pub const ALL: [CpuWork; 5] = [
+        CpuWork::DataRead,
         CpuWork::WasmCompile,
         CpuWork::LoaderCompile,
         CpuWork::PgliteInit,
@@ -84,6 +89,7 @@ impl CpuWork {
     /// or `query_exec`).
     pub fn key(self) -> &'static str {
         match self {
+            CpuWork::DataRead => "data_read",
             CpuWork::WasmCompile => "wasm_compile",
             CpuWork::LoaderCompile => "loader_compile",
             CpuWork::PgliteInit => "pglite_init",

@@ -41,4 +41,23 @@ pub enum Event {
     /// Requests wait for memory on `host`, and a DO there may have gone
     /// idle: try to admit them.
     HostRetry { host: u32 },
+    /// A load's I/O phases before its CPU part are done: queue `work` (the
+    /// CPU part, or what is left of it between slices) on the isolate's
+    /// thread.
+    LoadCpu { tenant: u32, epoch: u32, work: Nanos },
+    /// The handler of a request that waited for its isolate's thread runs,
+    /// its DO not ready: it delegates (or a policy decides).
+    Handle {
+        tenant: u32,
+        epoch: u32,
+        ordinal: u32,
+        arrival: Nanos,
+    },
+    /// The handler of a request that waited for its isolate's thread
+    /// delegates it (partial loading: the extension is missing).
+    Dispatch {
+        tenant: u32,
+        ordinal: u32,
+        arrival: Nanos,
+    },
 }

@@ -17,6 +17,7 @@ mod events;
 mod host_memory;
 mod observer;
 mod policies;
+mod threads;
 
 use crate::architecture::{
     delegates_before_ready, plan_start, Architecture, ArchitectureVariant, LoadOutcome,
@@ -27,8 +28,8 @@ use crate::engine::{stream, EventQueue, SimRng};
 use std::collections::VecDeque;
 
 use crate::fleet::{
-    fleet_states, recycle_states, ComputePool, Dispatched, DoState, ExpiryQueue, HostFleet,
-    LoadState, States, Status, NEVER, NO_TIMER,
+    fleet_states, recycle_states, ComputePool, CpuWork, Dispatched, DoState, ExpiryQueue,
+    HostFleet, LoadState, States, Status, Threads, NEVER, NO_TIMER,
 };
 use crate::metrics::{BucketCounts, Cost, LatencyGrid, OrdinalBucket, Path, RunMetrics};
 use crate::policy::prewarm::Decision;
@@ -157,6 +158,9 @@ struct Simulation<'a, O: Observer> {
     hosts: Option<HostFleet>,
     /// Requests failed for want of host memory (whole run).
     failed: u64,
+    /// The isolates' threads, when some work holds them
+    /// (`isolate.cpu_phases`); `None`: every DO runs as if alone.
+    threads: Option<Threads>,
     /// The time of the step being handled.
     clock: Nanos,
     /// The sequence number of the step being handled; `u64::MAX` for an
@@ -302,6 +306,9 @@ impl<'a, O: Observer> Simulation<'a, O> {
             hosts: (config.hosts.count > 0)
                 .then(|| HostFleet::new(config.hosts.count, mb_to_kib(config.hosts.memory_mb))),
             failed: 0,
+            threads: config.isolate.threads_on().then(|| {
+                Threads::new(tenants, config.isolate.dos_per_isolate, from, to)
+            }),
             clock: 0,
             step_seq: 0,
         };
@@ -397,6 +404,7 @@ impl<'a, O: Observer> Simulation<'a, O> {
     }
 
     fn finish(mut self) -> RunOutcome {
+        self.finish_threads();
         self.pool.settle(Nanos::MAX, u64::MAX);
         self.pool.expire(Nanos::MAX);
         self.metrics.memory_kib.finish();
@@ -513,11 +521,23 @@ impl<'a, O: Observer> Simulation<'a, O> {
             }
     }
 
-    /// Serves a request at a running DO at `now`: locally if its runtime is
-    /// ready (or the architecture waits for it), at the compute worker
-    /// otherwise; policies may change which.
+    /// Serves a request at a running DO at `now`, when its isolate's thread
+    /// lets its handler run (see `threads`).
     #[inline]
     fn serve(&mut self, k: u32, ordinal: u32, arrival: Nanos, now: Nanos) {
+        if self.threads.is_some() {
+            self.serve_on_thread(k, ordinal, arrival, now);
+        } else {
+            self.route(k, ordinal, arrival, now);
+        }
+    }
+
+    /// The handler of a request at a running DO runs at `now`: it serves
+    /// the request locally if the runtime is ready (or the architecture
+    /// waits for it), at the compute worker otherwise; policies may change
+    /// which.
+    #[inline]
+    fn route(&mut self, k: u32, ordinal: u32, arrival: Nanos, now: Nanos) {
         let d = &self.dos[k as usize];
         let waited = arrival < d.started_at;
         if d.is_ready(now) {
@@ -546,9 +566,18 @@ impl<'a, O: Observer> Simulation<'a, O> {
     /// Runs a request on the DO's FIFO execution slot, not before `from`.
     #[inline]
     fn serve_locally(&mut self, k: u32, ordinal: u32, arrival: Nanos, from: Nanos, path: Path) {
+        if self.threads.is_some() && self.defer_until_load_queued(k, ordinal, arrival) {
+            return;
+        }
         let exec = self.config.query_exec.sample(&mut self.rng);
+        let done = if self.threads.is_some() && self.config.isolate.cpu.holds(CpuWork::QueryExec) {
+            // The thread subsumes the DO's slot.
+            let submit = from.max(self.clock);
+            self.exec_on_thread(k, arrival, submit, exec)
+        } else {
+            from.max(self.dos[k as usize].busy_until) + exec
+        };
         let d = &mut self.dos[k as usize];
-        let done = from.max(d.busy_until) + exec;
         d.busy_until = done;
         d.quiet_from = d.quiet_from.max(done);
         self.complete(k, arrival, done, path, ordinal);
@@ -570,6 +599,7 @@ impl<'a, O: Observer> Simulation<'a, O> {
         self.observer.start(k, now, &plan);
         let in_window = self.in_window(now);
         let keeps_alive = self.config.durable_object.load_keeps_alive;
+        let cpu = plan.load.as_ref().and_then(|load| self.cpu_part(load));
         let d = &mut self.dos[k as usize];
         d.status = Status::Starting;
         // A new life: no expiry entry of an earlier one may evict it.
@@ -585,18 +615,38 @@ impl<'a, O: Observer> Simulation<'a, O> {
         if let Some(load) = plan.load {
             let end = d.started_at + load.duration;
             d.source = load.source;
-            match load.outcome {
-                LoadOutcome::Ready => d.set_ready_at(end),
-                LoadOutcome::Failed => {
+            // With CPU phases, when the load's CPU part is queued, and the
+            // earliest the load can end.
+            let (gate, earliest_end) = match cpu {
+                Some(c) => (d.started_at + c.from, d.started_at + c.from + c.work),
+                None => (end, end),
+            };
+            match (load.outcome, cpu) {
+                (LoadOutcome::Ready, None) => d.set_ready_at(end),
+                (LoadOutcome::Ready, Some(c)) => self.queue.push_hinted(
+                    gate,
+                    Event::LoadCpu {
+                        tenant: k,
+                        epoch,
+                        work: c.work,
+                    },
+                    k,
+                ),
+                (LoadOutcome::Failed, _) => {
                     self.queue
                         .push_hinted(end, Event::LoadFailed { tenant: k, epoch }, k)
                 }
             }
+            let d = &mut self.dos[k as usize];
             if plan.blocking {
-                d.busy_until = end;
+                d.busy_until = gate;
             }
             if plan.blocking || keeps_alive {
-                d.quiet_from = end;
+                d.quiet_from = earliest_end;
+                if cpu.is_some() && load.outcome == LoadOutcome::Ready {
+                    // Not idle until the load's end is known.
+                    d.waiting = d.waiting.saturating_add(1);
+                }
             }
             if in_window {
                 self.metrics.record_fetch(load.source);
@@ -605,7 +655,7 @@ impl<'a, O: Observer> Simulation<'a, O> {
                 self.policy.loading.insert(k, load);
             }
         }
-        let started_at = d.started_at;
+        let started_at = self.dos[k as usize].started_at;
         self.queue.push_hinted(
             started_at,
             Event::StartDone {
@@ -929,6 +979,22 @@ impl<'a, O: Observer> Simulation<'a, O> {
             Event::PrewarmTick => self.on_prewarm_tick(now),
             Event::Prewarm { tenant, quiet_from } => self.on_prewarm(tenant, quiet_from, now),
             Event::HostRetry { host } => self.on_host_retry(host as usize, now),
+            Event::LoadCpu {
+                tenant,
+                epoch,
+                work,
+            } => self.on_load_cpu(tenant, epoch, work, now),
+            Event::Handle {
+                tenant,
+                epoch,
+                ordinal,
+                arrival,
+            } => self.on_handle(tenant, epoch, ordinal, arrival, now),
+            Event::Dispatch {
+                tenant,
+                ordinal,
+                arrival,
+            } => self.on_dispatch(tenant, ordinal, arrival, now),
         }
     }
 }

@@ -113,6 +113,12 @@ impl<O: Observer> Simulation<'_, O> {
             self.dispatch(k, ordinal, arrival, now);
             return;
         }
+        if d.ready_at() == NEVER && plan.outcome == crate::architecture::LoadOutcome::Ready {
+            // The load's CPU part is not on its thread yet (the isolate
+            // model): its end is unknown, so the request is delegated.
+            self.dispatch(k, ordinal, arrival, now);
+            return;
+        }
         if self.in_window(arrival) {
             self.metrics.smart_waits += 1;
         }
