@@ -24,8 +24,11 @@ fn small_config() -> impl Strategy<Value = Vec<String>> {
         (prop_oneof![Just("\"50ms\"".to_string()), Just("\"2s\"".to_string()), duration_spec()], 1u32..5000),
         (proptest::collection::vec(any::<bool>(), 5), any::<bool>(), 1u32..20),
         (0u32..4, 60u32..200, 0usize..3),
+        (1u32..50, proptest::collection::vec(any::<bool>(), 5), prop_oneof![Just(0u32), 1u32..200]),
     )
-        .prop_map(|((tenants, s, rate, secs), (arch, compile, keeps), (exec, compile_t, init, cold), (idle, worker_idle), (on, histogram, top_k), (hosts, host_mb, rule))| {
+        .prop_map(|((tenants, s, rate, secs), (arch, compile, keeps), (exec, compile_t, init, cold), (idle, worker_idle), (on, histogram, top_k), (hosts, host_mb, rule), (per_isolate, cpu_on, slice))| {
+            let cpu_names = ["data_read", "wasm_compile", "loader_compile", "pglite_init", "query_exec"];
+            let cpu: Vec<String> = cpu_names.iter().zip(&cpu_on).filter(|(_, on)| **on).map(|(n, _)| format!("\"{n}\"")).collect();
             let names = ["prewarm", "streaming", "tiered_cache", "smart_delegation", "partial_loading"];
             let policies: Vec<String> = names.iter().zip(&on).filter(|(_, on)| **on).map(|(n, _)| format!("\"{n}\"")).collect();
             let arch = ["traditional", "hybrid", "thin", "lazy"][arch];
@@ -53,6 +56,9 @@ fn small_config() -> impl Strategy<Value = Vec<String>> {
                 format!("hosts.count={hosts}"),
                 format!("hosts.memory_mb={host_mb}"),
                 format!("hosts.when_full=\"{}\"", ["wait", "fail", "overcommit"][rule]),
+                format!("isolate.dos_per_isolate={per_isolate}"),
+                format!("isolate.cpu_phases=[{}]", cpu.join(",")),
+                format!("isolate.slice=\"{slice}ms\""),
             ]
         })
 }
@@ -100,6 +106,10 @@ proptest! {
         prop_assert_eq!(m.prewarm_memory_kib.underflows(), 0);
         prop_assert!(m.prewarms_wasted <= m.prewarms_started);
         prop_assert!(m.prewarm_memory_kib.integral() <= m.memory_kib.integral());
+        // A thread never runs two pieces at once: no isolate is busy for
+        // longer than the window.
+        prop_assert!(m.isolate_cpu_max <= 1.0 + 1e-9, "utilisation {}", m.isolate_cpu_max);
+        prop_assert!(m.isolate_cpu_mean <= m.isolate_cpu_max + 1e-12);
     }
 }
 

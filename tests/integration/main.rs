@@ -11,6 +11,7 @@ mod closed_forms;
 mod common;
 mod determinism;
 mod invariants;
+mod isolates;
 mod output_dirs;
 mod planning;
 mod policies;
