@@ -9,9 +9,11 @@
 //! histogram. See docs/performance.md.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use dofleet::config::{self, Architecture, ArchitectureVariant, Config, WasmCompile};
+use dofleet::architectures::{Architecture, ArchitectureVariant, WasmCompile};
 use dofleet::engine::stream;
+use dofleet::experiment::config;
 use dofleet::metrics::LatencyHistogram;
+use dofleet::simulation::Config;
 use dofleet::simulation::{simulate, RunIdentity};
 use dofleet::workload::{ArrivalProcess, PoissonZipf};
 

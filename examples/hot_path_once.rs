@@ -11,7 +11,8 @@
 //! target/release/examples/hot_path_once --repeat 10   # best of 10 runs
 //! ```
 
-use dofleet::config::{self, Architecture, ArchitectureVariant};
+use dofleet::architectures::{Architecture, ArchitectureVariant};
+use dofleet::experiment::config;
 use dofleet::simulation::{simulate, RunIdentity};
 
 fn main() {
@@ -40,7 +41,7 @@ fn main() {
     let cfg = config::load(&layers).expect("valid config");
     let hybrid = ArchitectureVariant {
         architecture: Architecture::Hybrid,
-        runtime_wasm_compile: config::WasmCompile::Blocked,
+        runtime_wasm_compile: dofleet::architectures::WasmCompile::Blocked,
     };
     let id = RunIdentity {
         seed: 1,

@@ -14,16 +14,15 @@
 //!   its identity (sweep point, replication): random streams are derived
 //!   from those ([`engine::stream`]), never from threads, time or addresses.
 
-pub mod architecture;
+pub mod architectures;
 pub mod cluster;
-pub mod config;
 pub mod dist;
 pub mod engine;
 pub mod experiment;
 pub mod fleet;
 pub mod metrics;
 pub mod planner;
-pub mod policy;
+pub mod policies;
 pub mod report;
 pub mod simulation;
 pub mod time;

@@ -365,7 +365,7 @@ fn install_ctrl_c(cancel: Arc<AtomicBool>) {
 /// The experiment: the embedded default, then the file if any, then the
 /// `--set` overrides.
 fn load(file: Option<&Path>, sets: &[String]) -> anyhow::Result<Experiment> {
-    let spec = dofleet::config::load_experiment(file, sets)?;
+    let spec = dofleet::experiment::config::load_experiment(file, sets)?;
     Ok(Experiment::from_spec(spec))
 }
 

@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::bail;
-use dofleet::config::{TraceSpread, TraceTenant};
 use dofleet::workload::fit::fit_trace;
+use dofleet::workload::{TraceSpread, TraceTenant};
 
 /// A checked `fit` command.
 #[derive(Debug)]

@@ -6,6 +6,7 @@
 //! and seeded by its identity alone, and aggregates are computed from the
 //! set of run records in canonical order.
 
+pub mod config;
 mod manifest;
 mod merge;
 mod output;

@@ -1,6 +1,8 @@
 //! The runs of an experiment.
 
-use crate::config::{ArchitectureVariant, Config, ExperimentSpec};
+use crate::architectures::ArchitectureVariant;
+use crate::experiment::config::ExperimentSpec;
+use crate::simulation::Config;
 use crate::simulation::RunIdentity;
 
 /// One sweep point: a complete configuration and the swept values that made

@@ -5,7 +5,7 @@
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
 use super::{Experiment, RunRecord};
-use crate::config::ArchitectureVariant;
+use crate::architectures::ArchitectureVariant;
 use crate::metrics::{LatencyHistogram, RunSummary, METRICS};
 
 /// A metric's mean over replications and the half-width of its 95%

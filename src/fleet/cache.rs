@@ -13,8 +13,9 @@
 
 use rand::RngExt;
 
-use crate::config::{Config, TieredCache};
 use crate::engine::SimRng;
+use crate::policies::TieredCache;
+use crate::simulation::Config;
 use crate::time::Nanos;
 
 /// Where a fetch found the WASM.
@@ -100,7 +101,7 @@ impl WasmCaches {
         if config
             .policies
             .enabled
-            .has(crate::config::Policy::TieredCache)
+            .has(crate::policies::Policy::TieredCache)
         {
             let tc = config.policies.tiered_cache.clone();
             WasmCaches::Tiered {
@@ -181,8 +182,8 @@ impl WasmCaches {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{default_layers, load, set_layer};
     use crate::engine::stream;
+    use crate::experiment::config::{default_layers, load, set_layer};
 
     fn config(sets: &[&str]) -> Config {
         let mut layers = default_layers();

@@ -23,7 +23,7 @@
 
 use std::collections::VecDeque;
 
-use crate::config::Compute;
+use super::Compute;
 use crate::engine::{SimRng, Wheel};
 use crate::metrics::TimeWeighted;
 use crate::time::Nanos;

@@ -14,7 +14,7 @@
 //! hands out as untouched pages: a tenant costs memory only once a request
 //! reaches it, and 10^8 tenants cost nothing to set up.
 
-use crate::architecture::WasmSource;
+use super::FetchSource as WasmSource;
 use crate::time::Nanos;
 
 /// Whether the DO is in memory.

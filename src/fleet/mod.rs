@@ -7,6 +7,7 @@ mod durable_object;
 mod expiry;
 mod hosts;
 mod isolate;
+mod params;
 mod states;
 
 pub use cache::{Fetch, FetchSource, WasmCaches};
@@ -17,4 +18,5 @@ pub use hosts::{HostFleet, PendingRequest, Victim};
 pub use isolate::{
     isolates_for, members, CpuPhases, CpuWork, IsolateMemory, IsolateParams, Piece, Threads,
 };
+pub use params::{Compute, DurableObject, Hosts, Memory, Network, WhenFull};
 pub use states::{fleet_states, recycle_states, zeroed_states, States, HUGE_PAGES_UP_TO_TENANTS};

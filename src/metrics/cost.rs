@@ -9,8 +9,34 @@
 //! service-binding calls add no request fee); R2 Class B reads.
 
 use super::RunMetrics;
-use crate::config::Pricing;
 use crate::time::SECOND;
+
+/// `[pricing]`: published prices and the monthly amounts included.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pricing {
+    /// DO requests, USD per million.
+    pub do_request_usd_per_m: f64,
+    /// DO requests included a month, millions.
+    pub do_requests_included_m: f64,
+    /// DO duration, USD per million GB-s.
+    pub do_gb_s_usd_per_m: f64,
+    /// DO duration included a month, GB-s.
+    pub do_gb_s_included: f64,
+    /// memory a resident DO is billed at, MB.
+    pub do_billed_mb: f64,
+    /// Workers requests, USD per million.
+    pub worker_request_usd_per_m: f64,
+    /// Workers requests included a month, millions.
+    pub worker_requests_included_m: f64,
+    /// Workers CPU time, USD per million CPU-ms.
+    pub worker_cpu_ms_usd_per_m: f64,
+    /// Workers CPU-ms included a month, millions.
+    pub worker_cpu_ms_included_m: f64,
+    /// R2 Class B (GET), USD per million.
+    pub r2_class_b_usd_per_m: f64,
+    /// R2 Class B included a month, millions.
+    pub r2_class_b_included_m: f64,
+}
 
 const MONTH_SECONDS: f64 = 30.0 * 86_400.0;
 const MILLION: f64 = 1e6;
@@ -79,7 +105,7 @@ impl Cost {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::load_default;
+    use crate::experiment::config::load_default;
 
     #[test]
     fn a_month_of_usage_is_priced_past_what_is_included() {

@@ -12,13 +12,13 @@ mod latency_grid;
 mod summary;
 mod time_weighted;
 
-pub use cost::Cost;
+pub use cost::{Cost, Pricing};
 pub use latency::LatencyHistogram;
 pub use latency_grid::{BucketCounts, LatencyGrid};
 pub use summary::{Metric, RunSummary, METRICS};
 pub use time_weighted::TimeWeighted;
 
-use crate::architecture::WasmSource;
+use crate::fleet::FetchSource as WasmSource;
 use crate::time::Nanos;
 
 /// The cells of a run's load-time counts ([`RunMetrics::record_load`]), by

@@ -29,9 +29,10 @@ pub use slo::{Bound, Slo, SloError};
 use rayon::prelude::*;
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
-use crate::config::{ArchitectureVariant, Config};
+use crate::architectures::ArchitectureVariant;
 use crate::experiment::Experiment;
 use crate::metrics::{RunSummary, METRICS};
+use crate::simulation::Config;
 use crate::simulation::{simulate, RunIdentity};
 use crate::workload::ArrivalSource;
 

@@ -8,7 +8,7 @@
 
 use std::fmt;
 
-use crate::config::nearest_name;
+use crate::experiment::config::nearest_name;
 use crate::metrics::METRICS;
 use crate::time::{parse_duration, to_ms};
 

@@ -2,9 +2,10 @@
 //! Architectures" and "Expected Request Latency", as simulated, in Markdown
 //! so that they paste into documents as they are.
 
-use crate::config::{Architecture, Config};
+use crate::architectures::Architecture;
 use crate::experiment::{ExperimentResults, ResultRow};
 use crate::metrics::{OrdinalBucket, Path};
+use crate::simulation::Config;
 use crate::time::format_duration;
 
 /// Formats milliseconds for people: `12.3 ms`, `1.71 s`; `-` for no value.

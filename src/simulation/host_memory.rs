@@ -10,7 +10,7 @@
 //! gets no latency and is counted in `RunOutcome::unadmitted`.
 
 use super::{Eviction, Observer, Simulation};
-use crate::config::WhenFull;
+use crate::fleet::WhenFull;
 use crate::fleet::{PendingRequest, Status, Victim};
 use crate::simulation::Event;
 use crate::time::Nanos;

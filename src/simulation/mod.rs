@@ -13,18 +13,18 @@
 //! once every DO is evicted; no event fires before the time it was
 //! scheduled at.
 
+mod config;
 mod events;
 mod host_memory;
 mod observer;
 mod policies;
 mod threads;
 
-use crate::architecture::{
+use crate::architectures::{
     delegates_before_ready, plan_start, Architecture, ArchitectureVariant, LoadOutcome,
 };
-use crate::config::Config;
-use crate::config::Policy;
 use crate::engine::{stream, EventQueue, SimRng};
+use crate::policies::Policy;
 use std::collections::VecDeque;
 
 use crate::fleet::{
@@ -32,9 +32,10 @@ use crate::fleet::{
     HostFleet, LoadState, States, Status, Threads, NEVER, NO_TIMER,
 };
 use crate::metrics::{BucketCounts, Cost, LatencyGrid, OrdinalBucket, Path, RunMetrics};
-use crate::policy::prewarm::Decision;
+use crate::policies::prewarm::Decision;
 use crate::time::Nanos;
 use crate::workload::{Arrival, ArrivalProcess, ArrivalSource};
+pub use config::Config;
 pub use events::Event;
 pub use observer::{NoObserver, Observer, RequestRecord};
 use policies::PolicyState;

@@ -6,7 +6,7 @@
 //! handles them; a request is reported when its fate is decided, which can
 //! be before its response time (`done`).
 
-use crate::architecture::StartPlan;
+use crate::architectures::StartPlan;
 use crate::metrics::Path;
 use crate::time::Nanos;
 

@@ -7,12 +7,13 @@ use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
 
 use super::{Event, Observer, Path, Simulation, NO_REQUEST};
-use crate::architecture::{plan_extension, LoadPlan};
-use crate::config::{Config, Policy, PolicySet, Predictor};
+use crate::architectures::{plan_extension, LoadPlan};
 use crate::fleet::{Status, WasmCaches, NEVER};
-use crate::policy::prewarm::Decision;
-use crate::policy::prewarm::{IdleHistograms, TopK};
-use crate::policy::smart_delegation::should_wait;
+use crate::policies::prewarm::Decision;
+use crate::policies::prewarm::{IdleHistograms, TopK};
+use crate::policies::smart_delegation::should_wait;
+use crate::policies::{Policy, PolicySet, Predictor};
+use crate::simulation::Config;
 use crate::time::Nanos;
 use rand::RngExt;
 
@@ -113,7 +114,7 @@ impl<O: Observer> Simulation<'_, O> {
             self.dispatch(k, ordinal, arrival, now);
             return;
         }
-        if d.ready_at() == NEVER && plan.outcome == crate::architecture::LoadOutcome::Ready {
+        if d.ready_at() == NEVER && plan.outcome == crate::architectures::LoadOutcome::Ready {
             // The load's CPU part is not on its thread yet (the isolate
             // model): its end is unknown, so the request is delegated.
             self.dispatch(k, ordinal, arrival, now);

@@ -26,7 +26,7 @@
 //! (which is what a Hybrid request arriving during PGLite's init does).
 
 use super::{Event, Observer, Path, Simulation};
-use crate::architecture::{LoadPlan, Phase, WasmSource};
+use crate::architectures::{LoadPlan, Phase, WasmSource};
 use crate::fleet::{CpuWork, LoadState, NEVER};
 use crate::time::Nanos;
 
@@ -119,7 +119,7 @@ impl<O: Observer> Simulation<'_, O> {
         b: Nanos,
         path: Path,
     ) {
-        if self.policy.has(crate::config::Policy::PartialLoading) {
+        if self.policy.has(crate::policies::Policy::PartialLoading) {
             if let Some(ext) = self.extension_for(k, b) {
                 if self.blocking {
                     self.serve_locally(k, ordinal, arrival, ext, Path::Queued);

@@ -36,9 +36,9 @@ use statrs::distribution::{ContinuousCDF, Normal};
 
 use super::trace::{trace_index, TraceError, TraceReplay};
 use super::ArrivalProcess;
-use crate::config::{TraceSpread, TraceTenant};
 use crate::engine::stream;
 use crate::time::{format_duration, Nanos, SECOND};
+use crate::workload::{TraceSpread, TraceTenant};
 
 const HOUR: Nanos = 3600 * SECOND;
 

@@ -13,17 +13,18 @@
 //! hourly profile and idle times that describe it.
 
 pub mod fit;
+mod params;
 mod poisson;
 pub mod thinning;
 pub mod trace;
 mod zipf;
 
+pub use params::{Arrivals, Diurnal, Mmpp, MmppState, Trace, TraceSpread, TraceTenant, Workload};
 pub use poisson::PoissonZipf;
 pub use thinning::{DiurnalRate, DiurnalZipf, MmppRate, MmppZipf};
 pub use trace::{trace_index, TraceError, TraceIndex, TraceReplay};
 pub use zipf::{generalized_harmonic, TenantPicker};
 
-use crate::config::{Arrivals, Workload};
 use crate::engine::SimRng;
 use crate::time::Nanos;
 

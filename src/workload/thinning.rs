@@ -13,9 +13,9 @@
 use rand::RngExt;
 
 use super::{Arrival, ArrivalProcess, TenantPicker};
-use crate::config::{Diurnal, Mmpp};
 use crate::engine::SimRng;
 use crate::time::{Nanos, SECOND};
+use crate::workload::{Diurnal, Mmpp};
 
 /// A rate function thinning can draw from.
 pub trait Rate {
@@ -284,7 +284,7 @@ pub type MmppZipf = Thinned<MmppRate>;
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::MmppState;
+    use crate::workload::MmppState;
 
     fn diurnal(amplitude: f64, profile: Vec<f64>) -> Diurnal {
         Diurnal {

@@ -12,8 +12,8 @@ use rand::SeedableRng;
 use rand_distr::{Distribution, Zipf};
 
 use crate::common::{config_with, mean_and_se, run_first, t999, INSTANT_PHASES};
-use dofleet::config::Config;
 use dofleet::fleet::HostFleet;
+use dofleet::simulation::Config;
 
 const TENANTS: u32 = 1000;
 const ZIPF_S: f64 = 0.8;
@@ -284,11 +284,13 @@ fn an_idle_do_is_evicted_for_a_start_rather_than_anything_failing() {
 
 #[test]
 fn a_do_too_big_for_its_host_is_refused_with_the_key_and_the_size() {
-    let mut layers = dofleet::config::default_layers();
+    let mut layers = dofleet::experiment::config::default_layers();
     for set in ["hosts.count=4", "hosts.memory_mb=50"] {
-        layers.push(dofleet::config::set_layer(set).unwrap_or_else(|e| panic!("{e}")));
+        layers.push(dofleet::experiment::config::set_layer(set).unwrap_or_else(|e| panic!("{e}")));
     }
-    let e = dofleet::config::load(&layers).err().map(|e| e.to_string());
+    let e = dofleet::experiment::config::load(&layers)
+        .err()
+        .map(|e| e.to_string());
     let e = e.unwrap_or_default();
     assert!(e.contains("hosts.memory_mb"), "{e}");
     assert!(e.contains("expected at least 60 MB"), "{e}");

@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests.
 
-use dofleet::config::{self, ArchitectureVariant, Config};
+use dofleet::architectures::ArchitectureVariant;
+use dofleet::experiment::config;
+use dofleet::simulation::Config;
 use dofleet::simulation::{simulate, RunIdentity, RunOutcome};
 
 /// The embedded default with `--set`-style overrides applied.

@@ -80,7 +80,7 @@ proptest! {
             "every request completes exactly once, or fails, or still waits for its host"
         );
         prop_assert_eq!(m.requests_failed, out.failed, "warmup 0: every failure is counted");
-        if config.hosts.when_full != dofleet::config::WhenFull::Overcommit {
+        if config.hosts.when_full != dofleet::fleet::WhenFull::Overcommit {
             prop_assert!(
                 out.host_peak_kib as f64 <= config.hosts.memory_mb * 1024.0,
                 "a host never holds more than its memory: {} KiB", out.host_peak_kib
@@ -116,7 +116,7 @@ proptest! {
 /// An observer sees every request once, every start and every eviction.
 #[test]
 fn an_observer_sees_every_request_start_and_eviction() {
-    use dofleet::architecture::StartPlan;
+    use dofleet::architectures::StartPlan;
     use dofleet::simulation::{simulate_observed, Observer, RequestRecord, RunIdentity};
 
     #[derive(Default)]

@@ -15,7 +15,7 @@ fn sets(extra: &[String]) -> Vec<String> {
         .collect()
 }
 
-fn config_of(sets: &[String]) -> dofleet::config::Config {
+fn config_of(sets: &[String]) -> dofleet::simulation::Config {
     let refs: Vec<&str> = sets.iter().map(String::as_str).collect();
     config_with(&refs)
 }

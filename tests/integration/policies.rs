@@ -1,7 +1,7 @@
 //! The five policies: each one's mechanism, and that a policy switched off
 //! changes nothing.
 
-use dofleet::config::{Architecture, ArchitectureVariant, WasmCompile};
+use dofleet::architectures::{Architecture, ArchitectureVariant, WasmCompile};
 use dofleet::experiment::{run_experiment, Experiment, RunOptions};
 use dofleet::metrics::RunMetrics;
 use dofleet::report::summary_csv;

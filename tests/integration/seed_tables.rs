@@ -2,7 +2,7 @@
 //! totals, and the latency shape of its Benchmark Results and Expected
 //! Request Latency tables.
 
-use dofleet::config::{Architecture, ArchitectureVariant, WasmCompile};
+use dofleet::architectures::{Architecture, ArchitectureVariant, WasmCompile};
 
 use crate::common::{config_with, run_variant};
 

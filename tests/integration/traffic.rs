@@ -10,13 +10,15 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use dofleet::config::{self, Config, TraceSpread, TraceTenant};
 use dofleet::engine::stream;
+use dofleet::experiment::config;
+use dofleet::simulation::Config;
 use dofleet::time::{Nanos, SECOND};
 use dofleet::workload::fit::{fit_trace, fit_zipf};
 use dofleet::workload::{
     trace_index, ArrivalProcess, ArrivalSource, DiurnalRate, TenantPicker, TraceReplay,
 };
+use dofleet::workload::{TraceSpread, TraceTenant};
 use proptest::prelude::*;
 
 use crate::common::{config_with, mean_and_se, run_first, t999, INSTANT_PHASES};

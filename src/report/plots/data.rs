@@ -12,7 +12,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use super::PlotError;
-use crate::config::Architecture;
+use crate::architectures::Architecture;
 
 /// Identifying columns every results CSV starts with, before the swept keys.
 const ID_COLUMNS: [&str; 3] = ["architecture", "policy", "runtime_wasm_compile"];

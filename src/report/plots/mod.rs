@@ -216,11 +216,12 @@ pub fn load_dir(dir: &Path) -> Result<(Results, Experiment), PlotError> {
             message: "file not found".into(),
         });
     }
-    let spec =
-        crate::config::load_experiment(Some(&config), &[]).map_err(|e| PlotError::Config {
+    let spec = crate::experiment::config::load_experiment(Some(&config), &[]).map_err(|e| {
+        PlotError::Config {
             path: config.clone(),
             message: e.to_string(),
-        })?;
+        }
+    })?;
     let experiment = Experiment::from_spec(spec);
     Ok((results, experiment))
 }

@@ -20,10 +20,10 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use super::data::Variant;
 use super::style::{self, okabe_ito, Axis, LegendEntry, Mark, Unit};
 use super::DrawError;
-use crate::architecture::{LoadOutcome, Phase, StartPlan};
-use crate::config::Config;
+use crate::architectures::{LoadOutcome, Phase, StartPlan};
 use crate::metrics::Path;
 use crate::report::format_ms;
+use crate::simulation::Config;
 use crate::simulation::{simulate_observed, Observer, RequestRecord, RunIdentity};
 use crate::time::{to_ms, Nanos, SECOND};
 
@@ -442,7 +442,7 @@ impl TimelineChart {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::load_default;
+    use crate::experiment::config::load_default;
 
     #[test]
     fn follows_one_tenant_through_every_architecture() {

@@ -27,11 +27,10 @@ use rand::RngExt;
 use super::fenwick::Fenwick;
 use super::lines::{Lines, Record};
 use super::{shown, TenantMap, TraceError};
-use crate::config::{TraceSpread, TraceTenant};
 use crate::engine::SimRng;
 use crate::time::{Nanos, SECOND};
 use crate::workload::thinning::exponential_ns;
-use crate::workload::Arrival;
+use crate::workload::{Arrival, TraceSpread, TraceTenant};
 
 const MINUTE: Nanos = 60 * SECOND;
 

@@ -40,9 +40,9 @@ use std::time::SystemTime;
 use lines::{Lines, Record};
 
 use super::{Arrival, ArrivalProcess};
-use crate::config::{TraceSpread, TraceTenant};
 use crate::engine::SimRng;
 use crate::time::Nanos;
+use crate::workload::{TraceSpread, TraceTenant};
 
 /// The most tenants a trace may have (as `workload.tenants`).
 pub const MAX_TRACE_TENANTS: u64 = 100_000_000;

@@ -2,7 +2,7 @@
 //! source, 1-based line and column, and full dotted key.
 
 use super::{check, error_of, layer, model, over_default, pricing};
-use crate::config::*;
+use crate::experiment::config::*;
 
 #[test]
 fn unknown_top_level_key_suggests_the_nearest() {

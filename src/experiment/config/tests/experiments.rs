@@ -3,8 +3,9 @@
 
 use std::path::PathBuf;
 
-use crate::config::*;
+use super::model_types::*;
 use crate::dist::Dist;
+use crate::experiment::config::*;
 use crate::time::{MILLISECOND, SECOND};
 
 /// A temporary directory to write experiment files in.

@@ -3,7 +3,7 @@
 
 use super::check;
 use super::experiments::{experiment, strings, Dir};
-use crate::config::*;
+use crate::experiment::config::*;
 
 /// The error of loading `text` as `e.toml` in `dir` with `sets`, and the
 /// file's name as errors show it.

@@ -16,12 +16,14 @@
 //! parallel (a switch), then compile and PGLite init. Under a blocked
 //! embedder the compile throws at once: the load fails when the fetch ends.
 
-pub use crate::config::{Architecture, ArchitectureVariant, WasmCompile};
+mod params;
 
-use crate::config::{Config, Policy};
 use crate::engine::SimRng;
 use crate::fleet::{Fetch, WasmCaches};
+use crate::policies::Policy;
+use crate::simulation::Config;
 use crate::time::Nanos;
+pub use params::{Architecture, ArchitectureVariant, Lazy, Phases, WasmCompile};
 
 /// How a load ends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -298,8 +300,8 @@ pub fn delegates_before_ready(arch: Architecture) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::load_default;
     use crate::engine::stream;
+    use crate::experiment::config::load_default;
 
     fn lazy(compile: WasmCompile) -> ArchitectureVariant {
         ArchitectureVariant {

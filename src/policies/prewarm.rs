@@ -18,8 +18,33 @@ use std::collections::hash_map::DefaultHasher;
 use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
 
-use crate::config::Prewarm;
 use crate::time::Nanos;
+
+/// How prewarming predicts the tenants to start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Predictor {
+    /// Every `interval`, the `top_k` tenants with the most requests in the
+    /// last interval.
+    TopK,
+    /// Per tenant, a histogram of idle times (Shahrad et al., ATC 2020).
+    Histogram,
+}
+
+/// `[prewarm]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Prewarm {
+    pub predictor: Predictor,
+    pub interval: Nanos,
+    pub top_k: u64,
+    /// Time constant of the exponentially decayed request counts top-K ranks.
+    pub window: Nanos,
+    pub histogram_bin: Nanos,
+    pub histogram_bins: u64,
+    pub min_idle_samples: u64,
+    pub cv_threshold: f64,
+    pub out_of_range_max: f64,
+    pub fallback_keep_alive: Nanos,
+}
 
 type Map<V> = HashMap<u32, V, BuildHasherDefault<DefaultHasher>>;
 
@@ -172,7 +197,7 @@ fn decide(config: &Prewarm, bins: &[u32], out_of_range: u32) -> Decision {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::load_default;
+    use crate::experiment::config::load_default;
     use crate::time::SECOND;
 
     fn prewarm() -> Prewarm {

@@ -36,7 +36,8 @@ use super::layer::{read_layer, read_layer_except, syntax_error, Assignment, Orig
 use super::resolve::{resolve, Merged};
 use super::scalar::{entries_in_order, get, wrong_type, Value};
 use super::sweep::{read_sweep, Dimension, SweptValue};
-use super::{default_layers, file_layer, set_layer, Config, Source};
+use super::{default_layers, file_layer, set_layer, Source};
+use crate::simulation::Config;
 
 /// The most points a sweep may have.
 pub const MAX_SWEEP_POINTS: usize = 100_000;

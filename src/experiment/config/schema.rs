@@ -67,11 +67,11 @@ impl NumberRange {
     }
 }
 
-/// The architecture names, in [`super::Architecture::ALL`] order.
+/// The architecture names, in [`crate::architectures::Architecture::ALL`] order.
 pub(crate) const ARCHITECTURE_NAMES: &[&str] = &["traditional", "hybrid", "thin", "lazy"];
-/// The `runtime_wasm_compile` names, in [`super::WasmCompile::ALL`] order.
+/// The `runtime_wasm_compile` names, in [`crate::architectures::WasmCompile::ALL`] order.
 pub(crate) const WASM_COMPILE_NAMES: &[&str] = &["blocked", "allowed", "loader"];
-/// The policy names (`policies`), in [`super::Policy::ALL`] order.
+/// The policy names (`policies`), in [`crate::policies::Policy::ALL`] order.
 pub(crate) const POLICY_NAMES: &[&str] = &[
     "prewarm",
     "streaming",
@@ -81,7 +81,7 @@ pub(crate) const POLICY_NAMES: &[&str] = &[
 ];
 /// The `prewarm.predictor` names.
 pub(crate) const PREDICTOR_NAMES: &[&str] = &["top_k", "histogram"];
-/// The `hosts.when_full` names, in [`super::WhenFull::ALL`] order.
+/// The `hosts.when_full` names, in [`crate::fleet::WhenFull::ALL`] order.
 pub(crate) const WHEN_FULL_NAMES: &[&str] = &["wait", "fail", "overcommit"];
 /// The `workload.arrivals` names.
 pub(crate) const ARRIVALS_NAMES: &[&str] = &["poisson", "diurnal", "mmpp", "trace"];

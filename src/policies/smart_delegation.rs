@@ -12,10 +12,18 @@
 //! that run side by side (the WASM fetch and the data read) are combined by
 //! the larger of their predictions; the others add up.
 
-use crate::architecture::{LoadPlan, Phase, PhaseSpan};
-use crate::config::{Config, Policy};
+use crate::architectures::{LoadPlan, Phase, PhaseSpan};
 use crate::dist::Dist;
+use crate::policies::Policy;
+use crate::simulation::Config;
 use crate::time::Nanos;
+
+/// `[smart_delegation]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SmartDelegation {
+    /// Wait only if the predicted local time beats delegating by this much.
+    pub margin: Nanos,
+}
 
 fn dist_of(config: &Config, phase: Phase) -> &Dist {
     let p = &config.phases;
@@ -107,9 +115,9 @@ pub fn should_wait(config: &Config, plan: &LoadPlan, elapsed: Nanos) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::architecture::{plan_start, Architecture, ArchitectureVariant, WasmCompile};
-    use crate::config::load_default;
+    use crate::architectures::{plan_start, Architecture, ArchitectureVariant, WasmCompile};
     use crate::engine::stream;
+    use crate::experiment::config::load_default;
     use crate::fleet::WasmCaches;
     use proptest::prelude::*;
 

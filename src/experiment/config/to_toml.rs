@@ -11,8 +11,8 @@
 use std::fmt::Write as _;
 
 use super::error::toml_quote;
-use super::Config;
 use crate::dist::{standard_normal_quantile, Dist};
+use crate::simulation::Config;
 use crate::time::{format_duration, parse_duration, Nanos};
 
 impl Config {
@@ -221,8 +221,8 @@ impl Config {
         let pw = &p.prewarm;
         section(w, "prewarm");
         let predictor = match pw.predictor {
-            super::Predictor::TopK => "top_k",
-            super::Predictor::Histogram => "histogram",
+            crate::policies::Predictor::TopK => "top_k",
+            crate::policies::Predictor::Histogram => "histogram",
         };
         line(w, &format!("predictor = \"{predictor}\""));
         line(w, &format!("interval = {}", duration(pw.interval)));

@@ -11,14 +11,19 @@ use std::collections::BTreeMap;
 
 use super::error::{line_column, ConfigError, ErrorKind};
 use super::layer::{ArchitectureEntry, Assignment, Origin, Setting};
-use super::{
-    Architecture, ArchitectureVariant, Arrivals, Compute, Config, Diurnal, DurableObject, Hosts,
-    Lazy, Memory, Mmpp, MmppState, Network, PartialLoading, Phases, Policies, Policy, PolicySet,
-    Predictor, Prewarm, Pricing, SmartDelegation, Source, TieredCache, Trace, TraceSpread,
-    TraceTenant, WasmCompile, WhenFull, Workload,
-};
+use super::Source;
+use crate::architectures::{Architecture, ArchitectureVariant, Lazy, Phases, WasmCompile};
 use crate::dist::Dist;
+use crate::fleet::{Compute, DurableObject, Hosts, Memory, Network, WhenFull};
+use crate::metrics::Pricing;
+use crate::policies::{
+    PartialLoading, Policies, Policy, PolicySet, Predictor, Prewarm, SmartDelegation, TieredCache,
+};
+use crate::simulation::Config;
 use crate::time::{format_duration, Nanos};
+use crate::workload::{
+    Arrivals, Diurnal, Mmpp, MmppState, Trace, TraceSpread, TraceTenant, Workload,
+};
 
 /// The leaf settings of all layers so far, the latest winning.
 #[derive(Debug, Default, Clone)]

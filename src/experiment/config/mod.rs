@@ -20,7 +20,6 @@ mod duration_spec;
 mod error;
 mod experiment_file;
 mod layer;
-mod model;
 mod range;
 mod resolve;
 mod scalar;
@@ -35,24 +34,25 @@ mod tests;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
+use crate::simulation::Config;
+
 /// The candidate nearest to a misspelt name, if it is close enough.
 pub(crate) use error::nearest as nearest_name;
 pub use error::{ConfigError, ErrorKind};
 pub use experiment_file::{
     load_experiment, ExperimentSpec, SweepPoint, EXPERIMENT_KEYS, MAX_SWEEP_POINTS,
 };
-pub use model::*;
 pub use schema::{is_known_key, known_keys, nearest_known_key};
 pub use sweep::SweptValue;
 
 /// The default model, `models/cloudflare.toml`, compiled into the binary.
-pub const DEFAULT_MODEL: &str = include_str!("../../models/cloudflare.toml");
+pub const DEFAULT_MODEL: &str = include_str!("../../../models/cloudflare.toml");
 
 /// The name errors give the embedded default model.
 pub const DEFAULT_MODEL_NAME: &str = "<embedded models/cloudflare.toml>";
 
 /// The default prices, `models/pricing.toml`, compiled into the binary.
-pub const DEFAULT_PRICING: &str = include_str!("../../models/pricing.toml");
+pub const DEFAULT_PRICING: &str = include_str!("../../../models/pricing.toml");
 
 /// The name errors give the embedded default prices.
 pub const DEFAULT_PRICING_NAME: &str = "<embedded models/pricing.toml>";

@@ -23,9 +23,11 @@ use super::schema::{
     is_table, leaf, leaf_near, names_in, Kind, ARCHITECTURE_NAMES, WASM_COMPILE_NAMES,
 };
 use super::traffic_keys::{read_path, read_profile, read_states};
-use super::{Architecture, MmppState, Source, WasmCompile};
+use super::Source;
+use crate::architectures::{Architecture, WasmCompile};
 use crate::dist::Dist;
 use crate::time::Nanos;
+use crate::workload::MmppState;
 
 /// Where a setting was made: the layer's index and the byte span of its
 /// value in that layer's text.

@@ -4,7 +4,7 @@
 use proptest::prelude::*;
 
 use super::{layer, model, pricing};
-use crate::config::*;
+use crate::experiment::config::*;
 
 /// Values that exercise every reader, valid and not.
 const VALUE_SNIPPETS: &[&str] = &[

@@ -9,11 +9,19 @@ mod experiments;
 mod props;
 mod traffic;
 
+/// The model's parameter types the tests build and inspect.
+mod model_types {
+    pub use crate::architectures::{Architecture, ArchitectureVariant, WasmCompile};
+    pub use crate::simulation::Config;
+    pub use crate::workload::{Arrivals, MmppState, TraceSpread, TraceTenant};
+}
+
 use std::path::Path;
 
 use super::*;
 use crate::dist::Dist;
 use crate::time::{MILLISECOND, SECOND};
+use model_types::*;
 
 /// The embedded default model, the first layer of every load.
 pub(super) fn model() -> Source {

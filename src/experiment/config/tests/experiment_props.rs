@@ -4,7 +4,7 @@
 use proptest::prelude::*;
 
 use super::experiments::Dir;
-use crate::config::*;
+use crate::experiment::config::*;
 
 /// A valid experiment file using every experiment feature.
 const VALID: &str = r#"extends = "base.toml"

@@ -3,8 +3,9 @@
 //! levels, `--set`, sweeps, located errors and the `to_toml` round trip.
 
 use super::experiments::{ok, Dir};
+use super::model_types::*;
 use super::{check, error_of, layer, model, over_default, pricing};
-use crate::config::*;
+use crate::experiment::config::*;
 use crate::time::SECOND;
 
 const HOUR: u64 = 3600 * SECOND;

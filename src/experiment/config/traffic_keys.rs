@@ -20,7 +20,8 @@ use toml::de::DeValue;
 use super::error::{ConfigError, ErrorKind};
 use super::scalar::{check_keys, duration, get, invalid, number, wrong_type, Value};
 use super::schema::NumberRange;
-use super::{MmppState, Source};
+use super::Source;
+use crate::workload::MmppState;
 
 /// The most values a profile may have (a minute-by-minute week is 10,080).
 pub const MAX_PROFILE: usize = 100_000;
