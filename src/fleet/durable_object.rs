@@ -82,6 +82,9 @@ pub struct DoState {
     pub prewarmed: bool,
     /// Delegated requests waiting for a compute-worker slot.
     pub waiting: u16,
+    /// The DO's last life ended in an isolate reset (its requests of that
+    /// life fail); cleared by an eviction of another kind.
+    pub reset: bool,
 }
 
 /// `timer_at` value of a DO with no expiry entry.
@@ -106,6 +109,7 @@ impl Default for DoState {
             source: WasmSource::Bundle,
             prewarmed: false,
             waiting: 0,
+            reset: false,
         }
     }
 }

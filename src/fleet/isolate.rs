@@ -152,8 +152,6 @@ pub struct Threads {
     /// The measurement window, for busy time.
     from: Nanos,
     to: Nanos,
-    /// Resets (memory limit exceeded) in the window.
-    pub resets: u64,
 }
 
 impl Threads {
@@ -166,7 +164,6 @@ impl Threads {
             isolates,
             from,
             to,
-            resets: 0,
         }
     }
 
@@ -178,11 +175,7 @@ impl Threads {
     /// The isolate of `tenant`.
     #[inline]
     pub fn isolate_of(&self, tenant: u32) -> u32 {
-        if tenant < self.isolates {
-            tenant
-        } else {
-            tenant % self.isolates.max(1)
-        }
+        isolate_of(tenant, self.isolates)
     }
 
     /// When the thread of `isolate` next falls free (in the past if idle).
@@ -219,9 +212,6 @@ impl Threads {
         if let Some(t) = self.threads.get_mut(isolate as usize) {
             t.free_at = t.free_at.min(now);
         }
-        if now >= self.from && now < self.to {
-            self.resets += 1;
-        }
     }
 
     /// CPU utilisation over the window: the mean over isolates and the
@@ -237,6 +227,16 @@ impl Threads {
             total as f64 / self.threads.len() as f64 / window,
             max as f64 / window,
         )
+    }
+}
+
+/// The isolate of `tenant` among `isolates`: `tenant mod isolates`.
+#[inline]
+pub fn isolate_of(tenant: u32, isolates: u32) -> u32 {
+    if tenant < isolates {
+        tenant
+    } else {
+        tenant % isolates.max(1)
     }
 }
 
@@ -257,15 +257,34 @@ pub fn members(isolate: u32, isolates: u32, tenants: u32) -> impl Iterator<Item 
 #[derive(Debug)]
 pub struct IsolateMemory {
     used_kib: Vec<u64>,
+    isolates: u32,
     limit_kib: u64,
 }
 
 impl IsolateMemory {
-    pub fn new(isolates: u32, limit_kib: u64) -> Self {
+    /// The isolates of `tenants` DOs, `dos_per_isolate` to one, each
+    /// limited to `limit_kib`.
+    pub fn new(tenants: u32, dos_per_isolate: u64, limit_kib: u64) -> Self {
+        let isolates = isolates_for(tenants, dos_per_isolate);
         Self {
             used_kib: vec![0; isolates as usize],
+            isolates,
             limit_kib,
         }
+    }
+
+    pub fn isolates(&self) -> u32 {
+        self.isolates
+    }
+
+    #[inline]
+    pub fn isolate_of(&self, tenant: u32) -> u32 {
+        isolate_of(tenant, self.isolates)
+    }
+
+    /// Whether `isolate` holds more than its limit.
+    pub fn over_limit(&self, isolate: u32) -> bool {
+        self.used_kib(isolate) > self.limit_kib
     }
 
     /// Adds `kib` to `isolate`; whether it is now over its limit.
@@ -302,9 +321,27 @@ mod tests {
         let a = t.run(0, 10, 100);
         let b = t.run(0, 20, 5);
         let c = t.run(0, 200, 7);
-        assert_eq!(a, Piece { start: 10, end: 110 });
-        assert_eq!(b, Piece { start: 110, end: 115 });
-        assert_eq!(c, Piece { start: 200, end: 207 });
+        assert_eq!(
+            a,
+            Piece {
+                start: 10,
+                end: 110
+            }
+        );
+        assert_eq!(
+            b,
+            Piece {
+                start: 110,
+                end: 115
+            }
+        );
+        assert_eq!(
+            c,
+            Piece {
+                start: 200,
+                end: 207
+            }
+        );
         assert_eq!(t.free_at(0), 207);
     }
 
@@ -312,7 +349,10 @@ mod tests {
     fn one_do_per_isolate_is_a_thread_each() {
         let mut t = Threads::new(3, 1, 0, 1_000);
         assert_eq!(t.isolates(), 3);
-        assert_eq!((0..3).map(|k| t.isolate_of(k)).collect::<Vec<_>>(), [0, 1, 2]);
+        assert_eq!(
+            (0..3).map(|k| t.isolate_of(k)).collect::<Vec<_>>(),
+            [0, 1, 2]
+        );
         t.run(0, 0, 500);
         assert_eq!(t.run(1, 0, 10), Piece { start: 0, end: 10 });
     }
@@ -348,22 +388,30 @@ mod tests {
     }
 
     #[test]
-    fn a_reset_drops_the_queued_work_and_is_counted_in_the_window() {
+    fn a_reset_drops_the_queued_work() {
         let mut t = Threads::new(1, 1, 0, 1_000);
         t.run(0, 0, 500);
         t.reset(0, 100);
-        assert_eq!(t.run(0, 100, 1), Piece { start: 100, end: 101 });
-        t.reset(0, 5_000);
-        assert_eq!(t.resets, 1);
+        assert_eq!(
+            t.run(0, 100, 1),
+            Piece {
+                start: 100,
+                end: 101
+            }
+        );
     }
 
     #[test]
     fn memory_counts_against_the_limit() {
-        let mut m = IsolateMemory::new(2, 100);
+        let mut m = IsolateMemory::new(4, 2, 100);
+        assert_eq!(m.isolates(), 2);
+        assert_eq!(m.isolate_of(3), 1);
         assert!(!m.add(0, 60));
         assert!(m.add(0, 60));
+        assert!(m.over_limit(0));
         m.sub(0, 60);
         assert_eq!(m.used_kib(0), 60);
+        assert!(!m.over_limit(0));
         assert!(!m.add(1, 100));
     }
 

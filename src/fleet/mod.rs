@@ -16,7 +16,8 @@ pub use durable_object::{DoState, LoadState, Status, NEVER, NO_TIMER};
 pub use expiry::ExpiryQueue;
 pub use hosts::{HostFleet, PendingRequest, Victim};
 pub use isolate::{
-    isolates_for, members, CpuPhases, CpuWork, IsolateMemory, IsolateParams, Piece, Threads,
+    isolate_of, isolates_for, members, CpuPhases, CpuWork, IsolateMemory, IsolateParams, Piece,
+    Threads,
 };
 pub use params::{Compute, DurableObject, Hosts, Memory, Network, WhenFull};
 pub use states::{fleet_states, recycle_states, zeroed_states, States, HUGE_PAGES_UP_TO_TENANTS};

@@ -1,5 +1,6 @@
 //! The events of a run. Small and `Copy`: no allocation per event.
 
+use crate::metrics::Path;
 use crate::time::Nanos;
 
 /// Something that happens at a scheduled time. Events about a DO carry its
@@ -44,7 +45,11 @@ pub enum Event {
     /// A load's I/O phases before its CPU part are done: queue `work` (the
     /// CPU part, or what is left of it between slices) on the isolate's
     /// thread.
-    LoadCpu { tenant: u32, epoch: u32, work: Nanos },
+    LoadCpu {
+        tenant: u32,
+        epoch: u32,
+        work: Nanos,
+    },
     /// The handler of a request that waited for its isolate's thread runs,
     /// its DO not ready: it delegates (or a policy decides).
     Handle {
@@ -57,7 +62,20 @@ pub enum Event {
     /// delegates it (partial loading: the extension is missing).
     Dispatch {
         tenant: u32,
+        epoch: u32,
         ordinal: u32,
         arrival: Nanos,
+    },
+    /// An isolate went over its memory limit: reset it (once the step that
+    /// found it is done).
+    IsolateReset { isolate: u32 },
+    /// A request's response leaves its DO (only with an isolate memory
+    /// limit, so that a reset can fail it first).
+    Complete {
+        tenant: u32,
+        epoch: u32,
+        ordinal: u32,
+        arrival: Nanos,
+        path: Path,
     },
 }

@@ -16,6 +16,7 @@
 mod config;
 mod events;
 mod host_memory;
+mod isolate_memory;
 mod observer;
 mod policies;
 mod threads;
@@ -29,7 +30,7 @@ use std::collections::VecDeque;
 
 use crate::fleet::{
     fleet_states, recycle_states, ComputePool, CpuWork, Dispatched, DoState, ExpiryQueue,
-    HostFleet, LoadState, States, Status, Threads, NEVER, NO_TIMER,
+    HostFleet, IsolateMemory, LoadState, States, Status, Threads, NEVER, NO_TIMER,
 };
 use crate::metrics::{BucketCounts, Cost, LatencyGrid, OrdinalBucket, Path, RunMetrics};
 use crate::policies::prewarm::Decision;
@@ -67,6 +68,8 @@ pub struct RunOutcome {
     pub final_instances: u64,
     /// Requests failed for want of host memory (whole run).
     pub failed: u64,
+    /// Requests in flight when their isolate was reset (whole run).
+    pub failed_reset: u64,
     /// The most memory any host held at once, KiB (0 without hosts).
     pub host_peak_kib: u64,
     /// Requests still waiting for host memory at the end (whole run): they
@@ -162,6 +165,10 @@ struct Simulation<'a, O: Observer> {
     /// The isolates' threads, when some work holds them
     /// (`isolate.cpu_phases`); `None`: every DO runs as if alone.
     threads: Option<Threads>,
+    /// The isolates' memory, when they have a limit.
+    isolate_memory: Option<IsolateMemory>,
+    /// Requests failed with their isolate's reset (whole run).
+    failed_reset: u64,
     /// The time of the step being handled.
     clock: Nanos,
     /// The sequence number of the step being handled; `u64::MAX` for an
@@ -176,6 +183,8 @@ enum Eviction {
     Idle,
     /// Its host needed the memory for a start.
     Pressure,
+    /// Its isolate went over its memory limit.
+    Reset,
 }
 
 /// A delegated request waiting for the compute worker.
@@ -307,9 +316,18 @@ impl<'a, O: Observer> Simulation<'a, O> {
             hosts: (config.hosts.count > 0)
                 .then(|| HostFleet::new(config.hosts.count, mb_to_kib(config.hosts.memory_mb))),
             failed: 0,
-            threads: config.isolate.threads_on().then(|| {
-                Threads::new(tenants, config.isolate.dos_per_isolate, from, to)
+            threads: config
+                .isolate
+                .threads_on()
+                .then(|| Threads::new(tenants, config.isolate.dos_per_isolate, from, to)),
+            isolate_memory: (config.isolate.memory_limit_mb > 0.0).then(|| {
+                IsolateMemory::new(
+                    tenants,
+                    config.isolate.dos_per_isolate,
+                    mb_to_kib(config.isolate.memory_limit_mb),
+                )
             }),
+            failed_reset: 0,
             clock: 0,
             step_seq: 0,
         };
@@ -421,6 +439,7 @@ impl<'a, O: Observer> Simulation<'a, O> {
             final_memory_kib: self.metrics.memory_kib.level(),
             final_instances: self.pool.count(),
             failed: self.failed,
+            failed_reset: self.failed_reset,
             host_peak_kib: self.hosts.as_ref().map_or(0, HostFleet::peak_kib),
             unadmitted: self.hosts.as_ref().map_or(0, |h| h.pending_total() as u64),
             metrics: self.metrics,
@@ -668,6 +687,9 @@ impl<'a, O: Observer> Simulation<'a, O> {
         );
         self.metrics.memory_kib.add(now, self.memory.resident_kib);
         self.metrics.resident.add(now, 1);
+        if self.isolate_memory.is_some() {
+            self.isolate_memory_added(k, self.memory.resident_kib);
+        }
         if let Some(hosts) = &mut self.hosts {
             let d = &self.dos[k as usize];
             hosts.on_start(&self.dos, k, epoch, d.quiet_from, self.memory.reserve_kib);
@@ -731,6 +753,28 @@ impl<'a, O: Observer> Simulation<'a, O> {
     /// the DO.
     #[inline]
     fn complete(&mut self, k: u32, arrival: Nanos, done: Nanos, path: Path, ordinal: u32) {
+        if self.isolate_memory.is_some() && done > self.clock {
+            // In flight until `done`: its isolate may be reset before.
+            let epoch = self.dos[k as usize].epoch;
+            self.queue.push(
+                done,
+                Event::Complete {
+                    tenant: k,
+                    epoch,
+                    ordinal,
+                    arrival,
+                    path,
+                },
+            );
+            return;
+        }
+        self.record_completion(k, arrival, done, path, ordinal);
+    }
+
+    /// Records a request's latency now that its response left the DO at
+    /// `done`.
+    #[inline]
+    fn record_completion(&mut self, k: u32, arrival: Nanos, done: Nanos, path: Path, ordinal: u32) {
         self.completions += 1;
         let rtt = self.config.network.client_rtt.sample(&mut self.rng);
         let latency = done - arrival + rtt;
@@ -859,7 +903,10 @@ impl<'a, O: Observer> Simulation<'a, O> {
                 }
             }
             LoadState::NotStarted
-                if d.status == Status::Starting && self.has_load && load_in_window =>
+                if d.status == Status::Starting
+                    && self.has_load
+                    && load_in_window
+                    && cause != Eviction::Reset =>
             {
                 self.metrics.loads_aborted += 1;
             }
@@ -889,6 +936,7 @@ impl<'a, O: Observer> Simulation<'a, O> {
             match cause {
                 Eviction::Idle => self.metrics.evictions += 1,
                 Eviction::Pressure => self.metrics.evictions_pressure += 1,
+                Eviction::Reset => {}
             }
         }
         if let Some(hosts) = &mut self.hosts {
@@ -896,6 +944,15 @@ impl<'a, O: Observer> Simulation<'a, O> {
         }
         self.metrics.memory_kib.sub(now, freed);
         self.metrics.resident.sub(now, 1);
+        if self.isolate_memory.is_some() {
+            self.isolate_memory_freed(k, freed);
+            let d = &mut self.dos[k as usize];
+            d.reset = cause == Eviction::Reset;
+            if d.reset {
+                // What waited at this DO fails with it.
+                d.waiting = 0;
+            }
+        }
     }
 
     fn on_event(&mut self, now: Nanos, event: Event) {
@@ -907,6 +964,11 @@ impl<'a, O: Observer> Simulation<'a, O> {
             } => {
                 let d = &mut self.dos[tenant as usize];
                 if d.epoch != epoch {
+                    // A traditional DO's first request waits on its slot
+                    // (it fails there); another's waits for this event.
+                    if !self.blocking && arrival != NO_REQUEST && self.lost_to_reset(tenant) {
+                        self.fail_reset(arrival);
+                    }
                     return;
                 }
                 d.status = Status::Running;
@@ -917,6 +979,9 @@ impl<'a, O: Observer> Simulation<'a, O> {
                         self.metrics.loads_started += 1;
                     }
                     self.metrics.memory_kib.add(now, self.memory.runtime_kib);
+                    if self.isolate_memory.is_some() {
+                        self.isolate_memory_added(tenant, self.memory.runtime_kib);
+                    }
                     if prewarmed {
                         self.metrics
                             .prewarm_memory_kib
@@ -940,6 +1005,8 @@ impl<'a, O: Observer> Simulation<'a, O> {
                     self.metrics.loads_failed += 1;
                 }
                 self.metrics.memory_kib.sub(now, self.memory.runtime_kib);
+                self.isolate_memory_freed(tenant, self.memory.runtime_kib);
+                let d = &self.dos[tenant as usize];
                 if d.prewarmed {
                     self.metrics
                         .prewarm_memory_kib
@@ -962,6 +1029,8 @@ impl<'a, O: Observer> Simulation<'a, O> {
             } => {
                 if self.dos[tenant as usize].epoch == epoch {
                     self.serve(tenant, ordinal, arrival, now);
+                } else if self.lost_to_reset(tenant) {
+                    self.fail_reset(arrival);
                 } else {
                     self.request(tenant, arrival, now);
                 }
@@ -993,9 +1062,18 @@ impl<'a, O: Observer> Simulation<'a, O> {
             } => self.on_handle(tenant, epoch, ordinal, arrival, now),
             Event::Dispatch {
                 tenant,
+                epoch,
                 ordinal,
                 arrival,
-            } => self.on_dispatch(tenant, ordinal, arrival, now),
+            } => self.on_dispatch(tenant, epoch, ordinal, arrival, now),
+            Event::IsolateReset { isolate } => self.on_isolate_reset(isolate, now),
+            Event::Complete {
+                tenant,
+                epoch,
+                ordinal,
+                arrival,
+                path,
+            } => self.on_complete(tenant, epoch, ordinal, arrival, path, now),
         }
     }
 }

@@ -127,10 +127,12 @@ impl<O: Observer> Simulation<'_, O> {
                     self.note_thread_wait(arrival, b - now);
                     let d = &mut self.dos[k as usize];
                     d.waiting = d.waiting.saturating_add(1);
+                    let epoch = d.epoch;
                     self.queue.push_hinted(
                         b,
                         Event::Dispatch {
                             tenant: k,
+                            epoch,
                             ordinal,
                             arrival,
                         },
@@ -153,27 +155,47 @@ impl<O: Observer> Simulation<'_, O> {
         now: Nanos,
     ) {
         let d = &mut self.dos[k as usize];
-        d.waiting = d.waiting.saturating_sub(1);
         if d.epoch == epoch {
+            d.waiting = d.waiting.saturating_sub(1);
             self.route(k, ordinal, arrival, now);
+        } else if self.lost_to_reset(k) {
+            self.fail_reset(arrival);
         } else {
-            // That life ended (its isolate was reset, or its host needed
-            // the memory): the request goes to the DO as it is now.
+            // That life ended otherwise: the request goes to the DO as it
+            // is now.
             self.request(k, arrival, now);
         }
     }
 
     /// A request the handler delegates after waiting for the thread
     /// (`Event::Dispatch`).
-    pub(super) fn on_dispatch(&mut self, k: u32, ordinal: u32, arrival: Nanos, now: Nanos) {
+    pub(super) fn on_dispatch(
+        &mut self,
+        k: u32,
+        epoch: u32,
+        ordinal: u32,
+        arrival: Nanos,
+        now: Nanos,
+    ) {
         let d = &mut self.dos[k as usize];
-        d.waiting = d.waiting.saturating_sub(1);
+        if d.epoch == epoch {
+            d.waiting = d.waiting.saturating_sub(1);
+        } else if self.lost_to_reset(k) {
+            self.fail_reset(arrival);
+            return;
+        }
         self.dispatch(k, ordinal, arrival, now);
     }
 
     /// Runs a local query of `exec` on the thread, queued at `submit`;
     /// returns when it is done.
-    pub(super) fn exec_on_thread(&mut self, k: u32, arrival: Nanos, submit: Nanos, exec: Nanos) -> Nanos {
+    pub(super) fn exec_on_thread(
+        &mut self,
+        k: u32,
+        arrival: Nanos,
+        submit: Nanos,
+        exec: Nanos,
+    ) -> Nanos {
         let Some(threads) = &mut self.threads else {
             return submit + exec;
         };
@@ -258,13 +280,12 @@ impl<O: Observer> Simulation<'_, O> {
         }
     }
 
-    /// The isolates' utilisation and resets, into the run's metrics.
+    /// The isolates' utilisation, into the run's metrics.
     pub(super) fn finish_threads(&mut self) {
         if let Some(threads) = &self.threads {
             let (mean, max) = threads.utilisation();
             self.metrics.isolate_cpu_mean = mean;
             self.metrics.isolate_cpu_max = max;
-            self.metrics.isolate_resets = threads.resets;
         }
     }
 }

@@ -74,7 +74,12 @@ fn dos_sharing_an_isolate_are_one_mm1_queue() {
             );
         };
         check("mean sojourn ms", &means, 1000.0 / (mu - rate), 1e-3);
-        check("p99 sojourn ms", &p99s, 1000.0 * 100f64.ln() / (mu - rate), 1e-3);
+        check(
+            "p99 sojourn ms",
+            &p99s,
+            1000.0 * 100f64.ln() / (mu - rate),
+            1e-3,
+        );
         check("mean wait ms", &waits, 1000.0 * rho / (mu - rate), 0.0);
         check("waited fraction", &waited, rho, 0.0);
         check("utilisation", &util, rho, 0.0);
@@ -172,7 +177,10 @@ fn a_sliced_init_delegates_what_arrives_during_it() {
     // A delegated request waited at most one slice for the thread.
     let max = m.by_path[Path::Delegated as usize].quantile_ms(1.0);
     let bound = 50.0 + f64::from(slice);
-    assert!(max <= bound * (1.0 + 1e-3), "delegated max {max} ms > {bound}");
+    assert!(
+        max <= bound * (1.0 + 1e-3),
+        "delegated max {max} ms > {bound}"
+    );
     let queued = m.path_count(Path::Queued) as f64;
     let want = lives * lambda * s;
     assert!(
@@ -197,4 +205,42 @@ fn without_cpu_phases_hybrid_delegates_during_the_whole_load() {
     assert_eq!(m.path_count(Path::Queued), 0);
     assert_eq!(m.thread_waits, 0);
     assert!(m.isolate_cpu_mean == 0.0);
+}
+
+/// Two PGLite DOs share an isolate. Each holds 60 MB once loaded (2 base,
+/// 13 bundle, 45 runtime): under a 128 MB limit both fit and nothing is
+/// reset; under 100 MB the second load to begin resets the isolate, both
+/// DOs are evicted and the requests in flight fail, counted, and every
+/// request is accounted for.
+#[test]
+fn an_isolate_over_its_memory_limit_is_reset() {
+    let base = [
+        "architectures=[\"hybrid\"]",
+        "workload.tenants=2",
+        "workload.zipf_s=0",
+        "workload.rate_rps=20",
+        "isolate.dos_per_isolate=2",
+        "do.idle_timeout=\"1000d\"",
+        "duration=\"60s\"",
+    ];
+    let run = |limit: &str| {
+        let mut sets: Vec<&str> = base.to_vec();
+        sets.push(limit);
+        let config = config_with(&sets);
+        run_first(&config, 0)
+    };
+    let fits = run("isolate.memory_limit_mb=128");
+    assert_eq!(fits.metrics.isolate_resets, 0);
+    assert_eq!(fits.failed_reset, 0);
+    assert_eq!(fits.metrics.cold_starts, 2, "one life each");
+    let over = run("isolate.memory_limit_mb=100");
+    let m = &over.metrics;
+    assert!(m.isolate_resets > 0, "no reset");
+    assert!(m.requests_failed_reset > 0, "nothing failed");
+    assert!(m.cold_starts > 2, "the DOs start again after each reset");
+    assert_eq!(
+        over.arrivals,
+        over.completions + over.failed + over.unadmitted + over.failed_reset
+    );
+    assert_eq!(over.final_memory_kib, 0);
 }

@@ -314,7 +314,8 @@ impl Resolver<'_> {
             (Setting::Names(names), _) => {
                 for name in names {
                     cpu = cpu.with(
-                        CpuWork::from_key(name).ok_or_else(|| self.internal("isolate.cpu_phases"))?,
+                        CpuWork::from_key(name)
+                            .ok_or_else(|| self.internal("isolate.cpu_phases"))?,
                     );
                 }
             }

@@ -150,7 +150,10 @@ impl Config {
         let iso = &self.isolate;
         section(w, "isolate");
         line(w, &format!("dos_per_isolate = {}", iso.dos_per_isolate));
-        line(w, &format!("memory_limit_mb = {}", float(iso.memory_limit_mb)));
+        line(
+            w,
+            &format!("memory_limit_mb = {}", float(iso.memory_limit_mb)),
+        );
         let cpu: Vec<String> = iso.cpu.iter().map(|c| format!("\"{}\"", c.key())).collect();
         line(w, &format!("cpu_phases = [{}]", cpu.join(", ")));
         line(w, &format!("slice = {}", duration(iso.slice)));
