@@ -88,28 +88,7 @@ pub enum Phase {
     PgliteInit,
 }
 
-/// What a phase keeps busy: the isolate's CPU, or nothing but the wait for
-/// I/O (a fetch, a read, another isolate's start).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PhaseKind {
-    Cpu,
-    Io,
-}
-
 impl Phase {
-    /// Whether the phase computes on the DO's isolate or waits for I/O.
-    pub fn kind(self) -> PhaseKind {
-        match self {
-            Phase::WasmCompile | Phase::PgliteInit => PhaseKind::Cpu,
-            // The loader's compile runs in the loader isolate, not the DO's.
-            Phase::CacheCheck
-            | Phase::R2Fetch
-            | Phase::DataRead
-            | Phase::LoaderIsolateStart
-            | Phase::LoaderCompile => PhaseKind::Io,
-        }
-    }
-
     /// The config key under `[phases]`.
     pub fn key(self) -> &'static str {
         match self {

@@ -83,6 +83,9 @@ pub struct DoState {
     pub unrequested: bool,
     /// Delegated requests waiting for a compute-worker slot.
     pub waiting: u16,
+    /// The DO's last life ended in an isolate reset (its requests of that
+    /// life fail); cleared by an eviction of another kind.
+    pub reset: bool,
 }
 
 /// `timer_at` value of a DO with no expiry entry.
@@ -107,6 +110,7 @@ impl Default for DoState {
             source: WasmSource::Bundle,
             unrequested: false,
             waiting: 0,
+            reset: false,
         }
     }
 }

@@ -184,6 +184,18 @@ pub struct RunMetrics {
     pub compute_queued: u64,
     /// Compute-worker CPU time (execution and cold starts), nanoseconds.
     pub compute_cpu_ns: u128,
+    /// Isolate model: time requests waited for their isolate's thread
+    /// (ns), and how many waits were longer than zero.
+    pub thread_wait_ns: u128,
+    pub thread_waits: u64,
+    /// Isolate model: CPU utilisation over the window, the mean over
+    /// isolates and the busiest isolate's (set when the run ends).
+    pub isolate_cpu_mean: f64,
+    pub isolate_cpu_max: f64,
+    /// Isolate model: isolates reset for exceeding their memory limit, and
+    /// the requests in flight that failed with them.
+    pub isolate_resets: u64,
+    pub requests_failed_reset: u64,
     /// The run's usage priced per month (set when the run ends).
     pub cost: Cost,
     /// Simulated span of the window, in nanoseconds.
@@ -228,6 +240,12 @@ impl RunMetrics {
             extension_loads: 0,
             compute_queued: 0,
             compute_cpu_ns: 0,
+            thread_wait_ns: 0,
+            thread_waits: 0,
+            isolate_cpu_mean: 0.0,
+            isolate_cpu_max: 0.0,
+            isolate_resets: 0,
+            requests_failed_reset: 0,
             cost: Cost::default(),
             window: to.saturating_sub(from),
         }

@@ -311,6 +311,36 @@ pub const METRICS: &[Metric] = &[
     Metric { name: "requests_month", description: "client requests per month (each a DO request and a Workers request)", value: |m| m.cost.do_requests_month },
     Metric { name: "r2_class_b_month", description: "R2 Class B reads per month", value: |m| m.cost.r2_class_b_month },
     Metric { name: "cost_usd_month", description: "estimated Cloudflare cost per 30-day month at this rate, USD, after included usage ([pricing])", value: |m| m.cost.usd_month },
+    Metric {
+        name: "thread_wait_mean_ms",
+        description: "mean time a request waited for its isolate's thread (behind CPU work: other DOs' and its own DO's load), ms",
+        value: |m| if m.requests == 0 { f64::NAN } else { m.thread_wait_ns as f64 / m.requests as f64 / 1e6 },
+    },
+    Metric {
+        name: "thread_waited_fraction",
+        description: "waits for the isolate's thread longer than zero, per request",
+        value: |m| ratio(m.thread_waits, m.requests),
+    },
+    Metric {
+        name: "isolate_cpu_utilisation",
+        description: "share of the window an isolate's thread ran CPU work, mean over isolates",
+        value: |m| m.isolate_cpu_mean,
+    },
+    Metric {
+        name: "isolate_cpu_utilisation_max",
+        description: "share of the window the busiest isolate's thread ran CPU work",
+        value: |m| m.isolate_cpu_max,
+    },
+    Metric {
+        name: "isolate_resets",
+        description: "isolates reset for exceeding isolate.memory_limit_mb (their DOs evicted)",
+        value: |m| m.isolate_resets as f64,
+    },
+    Metric {
+        name: "requests_failed_reset",
+        description: "requests in flight that failed when their isolate was reset",
+        value: |m| m.requests_failed_reset as f64,
+    },
 ];
 
 /// The metric values of one run, in [`METRICS`] order.

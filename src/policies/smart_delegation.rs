@@ -247,6 +247,11 @@ impl Hooks for SmartDelegationPolicy {
         let Some(loading) = self.loading.get_mut(&tenant) else {
             return route;
         };
+        if d.ready_at() == NEVER && loading.plan.outcome == LoadOutcome::Ready {
+            // The load's CPU part waits for the isolate's thread (the
+            // isolate model): when it will end is not known yet.
+            return route;
+        }
         self.fleet.learn_until(now);
         let moment = Moment {
             plan: &loading.plan,

@@ -39,4 +39,6 @@ pub struct Config {
     pub hosts: Hosts,
     pub pricing: Pricing,
     pub policies: Policies,
+    /// Isolates: which work holds a DO's thread, and how DOs share one.
+    pub isolate: crate::fleet::IsolateParams,
 }

@@ -25,8 +25,10 @@ impl<O: Observer> Simulation<'_, O> {
                 // The DO waits for the response: not idle, not evictable.
                 let d = &mut self.dos[tenant as usize];
                 d.waiting = d.waiting.saturating_add(1);
+                let epoch = d.epoch;
                 self.pool_queue.push_back(Waiting {
                     tenant,
+                    epoch,
                     ordinal,
                     arrival,
                 });
@@ -43,6 +45,26 @@ impl<O: Observer> Simulation<'_, O> {
         arrival: Nanos,
         sent: Dispatched,
     ) {
+        let Some(finish) = self.run_at_worker(arrival, sent) else {
+            return;
+        };
+        self.dos[tenant as usize].busy_elsewhere_until(finish);
+        self.complete(tenant, arrival, finish, ServedBy::Delegated, ordinal);
+        self.arm_idle(tenant);
+    }
+
+    /// A delegated request whose caller failed with its isolate's reset
+    /// runs at the compute worker (`sent` is `Running`): counted as failed.
+    fn run_orphaned(&mut self, arrival: Nanos, sent: Dispatched) {
+        if self.run_at_worker(arrival, sent).is_some() {
+            self.fail_reset(arrival);
+        }
+    }
+
+    /// The compute worker's side of a delegated request (`sent` is
+    /// `Running`): counted, and its instance released when it finishes
+    /// (returned).
+    fn run_at_worker(&mut self, arrival: Nanos, sent: Dispatched) -> Option<Nanos> {
         let Dispatched::Running {
             instance,
             finish,
@@ -50,7 +72,7 @@ impl<O: Observer> Simulation<'_, O> {
             cpu,
         } = sent
         else {
-            return;
+            return None;
         };
         if self.in_window(arrival) {
             self.metrics.compute_cold_starts += u64::from(cold);
@@ -65,9 +87,7 @@ impl<O: Observer> Simulation<'_, O> {
             let seq = self.queue.reserve_seq();
             self.pool.release_later(finish, seq, instance);
         }
-        self.dos[tenant as usize].busy_elsewhere_until(finish);
-        self.complete(tenant, arrival, finish, ServedBy::Delegated, ordinal);
-        self.arm_idle(tenant);
+        Some(finish)
     }
 
     /// A `Release` event: an instance of a pool with a maximum size
@@ -76,10 +96,17 @@ impl<O: Observer> Simulation<'_, O> {
         let waits = !self.pool_queue.is_empty();
         if let Some(id) = self.pool.release(instance, now, waits) {
             if let Some(w) = self.pool_queue.pop_front() {
-                let d = &mut self.dos[w.tenant as usize];
-                d.waiting = d.waiting.saturating_sub(1);
                 let sent = self.pool.run_on(id, now, false, &mut self.rng);
-                self.run_delegated(w.tenant, w.ordinal, w.arrival, sent);
+                let d = &mut self.dos[w.tenant as usize];
+                if d.epoch == w.epoch {
+                    d.waiting = d.waiting.saturating_sub(1);
+                    self.run_delegated(w.tenant, w.ordinal, w.arrival, sent);
+                } else {
+                    // Its DO's isolate was reset while it waited (nothing
+                    // else ends a waiting DO's life): the worker still runs
+                    // it, for a caller that is gone.
+                    self.run_orphaned(w.arrival, sent);
+                }
             }
         }
     }

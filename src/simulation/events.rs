@@ -1,5 +1,6 @@
 //! The events of a run. Small and `Copy`: no allocation per event.
 
+use crate::metrics::ServedBy;
 use crate::policies::Policy;
 use crate::time::Nanos;
 
@@ -24,11 +25,14 @@ pub enum Event {
     /// under smart delegation, now that the load it waited for failed). If
     /// that life of the DO has ended since (a host evicted it to make room),
     /// the request goes to the DO as it is now, as if it had just arrived.
+    /// `retry`: it waited for a load that failed (smart delegation), not
+    /// for the constructor.
     AfterStart {
         tenant: u32,
         epoch: u32,
         ordinal: u32,
         arrival: Nanos,
+        retry: bool,
     },
     /// A compute-worker instance finished a request. Only for pools with a
     /// maximum size, where a request may wait for the slot: an unlimited
@@ -46,4 +50,34 @@ pub enum Event {
     /// Requests wait for memory on `host`, and a DO there may have gone
     /// idle: try to admit them.
     HostRetry { host: u32 },
+    /// A load's I/O phases before its CPU part are done: queue `work` (the
+    /// CPU part, or what is left of it between slices) on the isolate's
+    /// thread.
+    LoadCpu {
+        tenant: u32,
+        epoch: u32,
+        work: Nanos,
+    },
+    /// The handler of a request that waited for its isolate's thread runs:
+    /// its DO not ready, it is routed then (delegated, or as a policy
+    /// decides); with `delegate`, it was routed already and is delegated.
+    Handle {
+        tenant: u32,
+        epoch: u32,
+        ordinal: u32,
+        arrival: Nanos,
+        delegate: bool,
+    },
+    /// An isolate went over its memory limit: reset it (once the step that
+    /// found it is done).
+    IsolateReset { isolate: u32 },
+    /// A request's response leaves its DO (only with an isolate memory
+    /// limit, so that a reset can fail it first).
+    Complete {
+        tenant: u32,
+        epoch: u32,
+        ordinal: u32,
+        arrival: Nanos,
+        path: ServedBy,
+    },
 }

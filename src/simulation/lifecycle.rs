@@ -26,10 +26,12 @@ pub(super) enum Eviction {
     Idle,
     /// Its host needed the memory for a start.
     Pressure,
+    /// Its isolate went over its memory limit and was reset.
+    Reset,
 }
 
 /// `StartDone`'s `arrival` when no request started the DO (a policy did).
-const NO_REQUEST: Nanos = Nanos::MAX;
+pub(super) const NO_REQUEST: Nanos = Nanos::MAX;
 
 impl<O: Observer> Simulation<'_, O> {
     /// Starts an evicted DO at `now`: draws its constructor and load. The
@@ -49,23 +51,44 @@ impl<O: Observer> Simulation<'_, O> {
         self.observer.start(tenant, now, &plan);
         let in_window = self.in_window(now);
         let keeps_alive = self.config.durable_object.load_keeps_alive;
+        let cpu = plan.load.as_ref().and_then(|load| self.cpu_part(load));
         let d = &mut self.dos[tenant as usize];
         let epoch = d.begin_life(now + plan.isolate);
         if let Some(load) = &plan.load {
             let end = d.started_at + load.duration;
             d.source = load.source;
-            match load.outcome {
-                LoadOutcome::Ready => d.set_ready_at(end),
-                LoadOutcome::Failed => {
+            // With the isolate model, when the load's CPU part is queued on
+            // the thread, and the earliest the load can end.
+            let (gate, earliest_end) = match cpu {
+                Some(c) => (d.started_at + c.from, d.started_at + c.from + c.work),
+                None => (end, end),
+            };
+            match (load.outcome, cpu) {
+                (LoadOutcome::Ready, None) => d.set_ready_at(end),
+                (LoadOutcome::Ready, Some(c)) => self.queue.push_hinted(
+                    gate,
+                    Event::LoadCpu {
+                        tenant,
+                        epoch,
+                        work: c.work,
+                    },
+                    tenant,
+                ),
+                (LoadOutcome::Failed, _) => {
                     self.queue
                         .push_hinted(end, Event::LoadFailed { tenant, epoch }, tenant)
                 }
             }
+            let d = &mut self.dos[tenant as usize];
             if plan.blocking {
-                d.busy_until = end;
+                d.busy_until = gate;
             }
             if plan.blocking || keeps_alive {
-                d.quiet_from = end;
+                d.quiet_from = earliest_end;
+                if cpu.is_some() && load.outcome == LoadOutcome::Ready {
+                    // Not idle until the load's end is known.
+                    d.waiting = d.waiting.saturating_add(1);
+                }
             }
             if in_window {
                 self.metrics.record_fetch(load.source);
@@ -86,6 +109,9 @@ impl<O: Observer> Simulation<'_, O> {
         );
         self.metrics.memory_kib.add(now, self.memory.resident_kib);
         self.metrics.resident.add(now, 1);
+        if self.isolate_memory.is_some() {
+            self.isolate_memory_added(tenant, self.memory.resident_kib);
+        }
         if let Some(hosts) = &mut self.hosts {
             hosts.on_start(
                 &self.dos,
@@ -219,7 +245,10 @@ impl<O: Observer> Simulation<'_, O> {
                 }
             }
             LoadState::NotStarted
-                if d.status == Status::Starting && loads_runtime && load_in_window =>
+                if d.status == Status::Starting
+                    && loads_runtime
+                    && load_in_window
+                    && cause != Eviction::Reset =>
             {
                 self.metrics.loads_aborted += 1;
             }
@@ -238,6 +267,7 @@ impl<O: Observer> Simulation<'_, O> {
             match cause {
                 Eviction::Idle => self.metrics.evictions += 1,
                 Eviction::Pressure => self.metrics.evictions_pressure += 1,
+                Eviction::Reset => {}
             }
         }
         if let Some(hosts) = &mut self.hosts {
@@ -245,6 +275,15 @@ impl<O: Observer> Simulation<'_, O> {
         }
         self.metrics.memory_kib.sub(now, freed);
         self.metrics.resident.sub(now, 1);
+        if self.isolate_memory.is_some() {
+            self.isolate_memory_freed(tenant, freed);
+            let d = &mut self.dos[tenant as usize];
+            d.reset = cause == Eviction::Reset;
+            if d.reset {
+                // What waited at this DO fails with it.
+                d.waiting = 0;
+            }
+        }
     }
 
     /// Schedules `policy`'s wake at `at`, unless the run ends first.
@@ -346,6 +385,13 @@ impl<O: Observer> Simulation<'_, O> {
             } => {
                 let d = &mut self.dos[tenant as usize];
                 if d.epoch != epoch {
+                    // That life ended while starting, which only a reset
+                    // does. The request that started it waited for this
+                    // event, unless it waits on a traditional DO's slot
+                    // (where its completion fails).
+                    if !self.traits.waits_for_load() && arrival != NO_REQUEST {
+                        self.stale_request(tenant, arrival, now, true);
+                    }
                     return;
                 }
                 d.status = Status::Running;
@@ -356,6 +402,9 @@ impl<O: Observer> Simulation<'_, O> {
                         self.metrics.loads_started += 1;
                     }
                     self.metrics.memory_kib.add(now, self.memory.runtime_kib);
+                    if self.isolate_memory.is_some() {
+                        self.isolate_memory_added(tenant, self.memory.runtime_kib);
+                    }
                     if unrequested {
                         self.metrics
                             .prewarm_memory_kib
@@ -378,7 +427,9 @@ impl<O: Observer> Simulation<'_, O> {
                     self.metrics.loads_failed += 1;
                 }
                 self.metrics.memory_kib.sub(now, self.memory.runtime_kib);
-                if d.unrequested {
+                let unrequested = d.unrequested;
+                self.isolate_memory_freed(tenant, self.memory.runtime_kib);
+                if unrequested {
                     self.metrics
                         .prewarm_memory_kib
                         .sub(now, self.memory.runtime_kib);
@@ -397,11 +448,16 @@ impl<O: Observer> Simulation<'_, O> {
                 epoch,
                 ordinal,
                 arrival,
+                retry,
             } => {
                 if self.dos[tenant as usize].epoch == epoch {
                     self.route(tenant, ordinal, arrival, now);
                 } else {
-                    self.reach(tenant, arrival, now);
+                    // A DO starting, or held by a load its requests wait
+                    // for, is ended only by a reset; one whose load a
+                    // request waits to see fail may have been taken for idle
+                    // by a host at this very time.
+                    self.stale_request(tenant, arrival, now, !retry);
                 }
             }
             Event::Release { instance } => self.on_release(instance, now),
@@ -411,6 +467,26 @@ impl<O: Observer> Simulation<'_, O> {
                 stamp,
             } => self.on_wake(policy, tenant, stamp, now),
             Event::HostRetry { host } => self.on_host_retry(host as usize, now),
+            Event::LoadCpu {
+                tenant,
+                epoch,
+                work,
+            } => self.on_load_cpu(tenant, epoch, work, now),
+            Event::Handle {
+                tenant,
+                epoch,
+                ordinal,
+                arrival,
+                delegate,
+            } => self.on_handle(tenant, epoch, ordinal, arrival, delegate, now),
+            Event::IsolateReset { isolate } => self.on_isolate_reset(isolate, now),
+            Event::Complete {
+                tenant,
+                epoch,
+                ordinal,
+                arrival,
+                path,
+            } => self.on_complete(tenant, epoch, ordinal, arrival, path, now),
         }
     }
 }

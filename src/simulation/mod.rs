@@ -26,16 +26,21 @@ mod config;
 mod delegation;
 mod events;
 mod host_memory;
+mod isolate_memory;
 mod lifecycle;
 mod observer;
 mod request;
 mod stop;
+mod threads;
 
 use std::collections::VecDeque;
 
 use crate::architectures::{ArchitectureVariant, LoadShape, Traits};
 use crate::engine::{stream, EventQueue, SimRng};
-use crate::fleet::{fleet_states, recycle_states, ComputePool, ExpiryQueue, HostFleet, States};
+use crate::fleet::{
+    fleet_states, recycle_states, ComputePool, ExpiryQueue, HostFleet, IsolateMemory, States,
+    Threads,
+};
 use crate::metrics::{BucketCounts, Cost, LatencyGrid, RunMetrics, Window};
 use crate::policies::{Enabled, Setup, NO_TENANT};
 use crate::time::Nanos;
@@ -74,6 +79,8 @@ pub struct RunOutcome {
     pub final_instances: u64,
     /// Requests failed for want of host memory (whole run).
     pub failed: u64,
+    /// Requests in flight when their isolate was reset (whole run).
+    pub failed_reset: u64,
     /// The most memory any host held at once, KiB (0 without hosts).
     pub host_peak_kib: u64,
     /// Requests still waiting for host memory at the end (whole run): they
@@ -175,6 +182,16 @@ struct Simulation<'a, O: Observer> {
     hosts: Option<HostFleet>,
     /// Requests failed for want of host memory (whole run).
     failed: u64,
+    /// The isolates' threads, when some work holds them
+    /// (`isolate.cpu_phases`); `None`: every DO runs as if alone.
+    threads: Option<Threads>,
+    /// The isolates' memory, when they have a limit.
+    isolate_memory: Option<IsolateMemory>,
+    /// Requests failed with their isolate's reset (whole run).
+    failed_reset: u64,
+    /// Whether a local query holds its isolate's thread (`query_exec` in
+    /// `isolate.cpu_phases`): the thread then subsumes the DO's slot.
+    query_holds_thread: bool,
     /// The time of the step being handled.
     clock: Nanos,
     /// The sequence number of the step being handled; `u64::MAX` for an
@@ -186,6 +203,8 @@ struct Simulation<'a, O: Observer> {
 #[derive(Debug, Clone, Copy)]
 struct Waiting {
     tenant: u32,
+    /// The life of its DO that sent it: an isolate reset may end it first.
+    epoch: u32,
     ordinal: u32,
     arrival: Nanos,
 }
@@ -253,6 +272,24 @@ impl<'a, O: Observer> Simulation<'a, O> {
                 )
             }),
             failed: 0,
+            threads: config.isolate.threads_on().then(|| {
+                Threads::new(
+                    tenants,
+                    config.isolate.dos_per_isolate,
+                    window.from,
+                    window.to,
+                )
+            }),
+            isolate_memory: (config.isolate.memory_limit_mb > 0.0).then(|| {
+                IsolateMemory::new(
+                    tenants,
+                    config.isolate.dos_per_isolate,
+                    crate::architectures::table::mb_to_kib(config.isolate.memory_limit_mb),
+                )
+            }),
+            failed_reset: 0,
+            query_holds_thread: config.isolate.threads_on()
+                && config.isolate.cpu.holds(crate::fleet::CpuWork::QueryExec),
             clock: 0,
             step_seq: 0,
         };
@@ -316,6 +353,7 @@ impl<'a, O: Observer> Simulation<'a, O> {
     }
 
     fn finish(mut self) -> RunOutcome {
+        self.finish_threads();
         self.pool.settle(Nanos::MAX, u64::MAX);
         self.pool.expire(Nanos::MAX);
         self.metrics.memory_kib.finish();
@@ -331,6 +369,7 @@ impl<'a, O: Observer> Simulation<'a, O> {
             final_memory_kib: self.metrics.memory_kib.level(),
             final_instances: self.pool.count(),
             failed: self.failed,
+            failed_reset: self.failed_reset,
             host_peak_kib: self.hosts.as_ref().map_or(0, HostFleet::peak_kib),
             unadmitted: self.hosts.as_ref().map_or(0, |h| h.pending_total() as u64),
             metrics: self.metrics,

@@ -75,13 +75,29 @@ impl<O: Observer> Simulation<'_, O> {
     }
 
     /// Routes request `ordinal` of a resident DO, which arrived at
-    /// `arrival`, at `now`: the architecture's route, refined by the
-    /// policies once the constructor is done, then followed.
+    /// `arrival`, at `now`: once its handler can run (with the isolate
+    /// model, when the isolate's thread is free: [`super::threads`]), the
+    /// architecture's route, refined by the policies once the constructor
+    /// is done, then followed.
     #[inline]
     pub(super) fn route(&mut self, tenant: u32, ordinal: u32, arrival: Nanos, now: Nanos) {
+        if self.threads.is_some() && self.handler_waits(tenant, ordinal, arrival, now) {
+            return;
+        }
+        self.route_at(tenant, ordinal, arrival, now);
+    }
+
+    /// Routes request `ordinal`, which arrived at `arrival`, by its DO as
+    /// it is when its handler runs, at `at`; a local query runs from `at`.
+    #[inline]
+    pub(super) fn route_at(&mut self, tenant: u32, ordinal: u32, arrival: Nanos, at: Nanos) {
+        let now = at;
         let d = &self.dos[tenant as usize];
         let starting = d.status == Status::Starting;
-        let waited = arrival < d.started_at;
+        // It waited for the DO: for its constructor, or (with the isolate
+        // model) for its load's CPU work, which held its handler.
+        let waited = arrival < d.started_at
+            || (self.threads.is_some() && at > arrival && d.ready_at() > arrival);
         let view = DoView {
             starting,
             ready: d.is_ready(now),
@@ -111,24 +127,44 @@ impl<O: Observer> Simulation<'_, O> {
             Route::Queue { from } => {
                 self.run_locally(tenant, ordinal, arrival, from, ServedBy::Queued)
             }
+            Route::Delegate if now > self.clock => {
+                self.hold_handler(tenant, ordinal, arrival, now, true)
+            }
             Route::Delegate => self.delegate(tenant, ordinal, arrival, now),
             Route::AfterConstructor | Route::RetryAt { .. } => {
                 // Routed again once the constructor is done, or when the
                 // load it waited for has failed.
-                let d = &self.dos[tenant as usize];
-                let started_at = d.started_at;
-                let event = Event::AfterStart {
-                    tenant,
-                    epoch: d.epoch,
-                    ordinal,
-                    arrival,
+                let (at, retry) = match chosen {
+                    Route::RetryAt { at } => (at, true),
+                    _ => (self.dos[tenant as usize].started_at, false),
                 };
-                match chosen {
-                    Route::RetryAt { at } => self.queue.push(at, event),
-                    _ => self.queue.push_hinted(started_at, event, tenant),
-                }
+                self.route_again(tenant, ordinal, arrival, at, retry);
             }
         }
+    }
+
+    /// Routes request `ordinal` again at `at` (an `AfterStart` event), for
+    /// this life of its DO.
+    pub(super) fn route_again(
+        &mut self,
+        tenant: u32,
+        ordinal: u32,
+        arrival: Nanos,
+        at: Nanos,
+        retry: bool,
+    ) {
+        let epoch = self.dos[tenant as usize].epoch;
+        self.queue.push_hinted(
+            at,
+            Event::AfterStart {
+                tenant,
+                epoch,
+                ordinal,
+                arrival,
+                retry,
+            },
+            tenant,
+        );
     }
 
     /// Runs a request on the DO's FIFO execution slot, not before `from`.
@@ -141,8 +177,20 @@ impl<O: Observer> Simulation<'_, O> {
         from: Nanos,
         path: ServedBy,
     ) {
+        if self.threads.is_some() && self.defer_until_load_queued(tenant, ordinal, arrival) {
+            return;
+        }
         let exec = self.config.query_exec.sample(&mut self.rng);
-        let done = self.dos[tenant as usize].take_slot(from, exec);
+        let done = if self.query_holds_thread {
+            // The thread subsumes the DO's slot.
+            let end = self.exec_on_thread(tenant, arrival, from.max(self.clock), exec);
+            let d = &mut self.dos[tenant as usize];
+            d.busy_until = end;
+            d.busy_elsewhere_until(end);
+            end
+        } else {
+            self.dos[tenant as usize].take_slot(from, exec)
+        };
         self.complete(tenant, arrival, done, path, ordinal);
         self.arm_idle(tenant);
     }
@@ -151,6 +199,35 @@ impl<O: Observer> Simulation<'_, O> {
     /// the DO.
     #[inline]
     pub(super) fn complete(
+        &mut self,
+        tenant: u32,
+        arrival: Nanos,
+        done: Nanos,
+        path: ServedBy,
+        ordinal: u32,
+    ) {
+        if self.isolate_memory.is_some() && done > self.clock {
+            // In flight until `done`: its isolate may be reset before.
+            let epoch = self.dos[tenant as usize].epoch;
+            self.queue.push(
+                done,
+                Event::Complete {
+                    tenant,
+                    epoch,
+                    ordinal,
+                    arrival,
+                    path,
+                },
+            );
+            return;
+        }
+        self.record_completion(tenant, arrival, done, path, ordinal);
+    }
+
+    /// Records a request's latency now that its response left the DO at
+    /// `done`.
+    #[inline]
+    pub(super) fn record_completion(
         &mut self,
         tenant: u32,
         arrival: Nanos,

@@ -24,8 +24,11 @@ fn small_config() -> impl Strategy<Value = Vec<String>> {
         (prop_oneof![Just("\"50ms\"".to_string()), Just("\"2s\"".to_string()), duration_spec()], 1u32..5000),
         (proptest::collection::vec(any::<bool>(), 5), any::<bool>(), 1u32..20),
         (0u32..4, 60u32..200, 0usize..3),
+        (1u32..50, proptest::collection::vec(any::<bool>(), 5), prop_oneof![Just(0u32), 1u32..200], prop_oneof![Just(0u32), 50u32..400]),
     )
-        .prop_map(|((tenants, s, rate, secs), (arch, compile, keeps), (exec, compile_t, init, cold), (idle, worker_idle), (on, histogram, top_k), (hosts, host_mb, rule))| {
+        .prop_map(|((tenants, s, rate, secs), (arch, compile, keeps), (exec, compile_t, init, cold), (idle, worker_idle), (on, histogram, top_k), (hosts, host_mb, rule), (per_isolate, cpu_on, slice, limit_mb))| {
+            let cpu_names = ["data_read", "wasm_compile", "loader_compile", "pglite_init", "query_exec"];
+            let cpu: Vec<String> = cpu_names.iter().zip(&cpu_on).filter(|(_, on)| **on).map(|(n, _)| format!("\"{n}\"")).collect();
             let names = ["prewarm", "streaming", "tiered_cache", "smart_delegation", "partial_loading"];
             let policies: Vec<String> = names.iter().zip(&on).filter(|(_, on)| **on).map(|(n, _)| format!("\"{n}\"")).collect();
             let arch = ["traditional", "hybrid", "thin", "lazy"][arch];
@@ -53,6 +56,10 @@ fn small_config() -> impl Strategy<Value = Vec<String>> {
                 format!("hosts.count={hosts}"),
                 format!("hosts.memory_mb={host_mb}"),
                 format!("hosts.when_full=\"{}\"", ["wait", "fail", "overcommit"][rule]),
+                format!("isolate.dos_per_isolate={per_isolate}"),
+                format!("isolate.cpu_phases=[{}]", cpu.join(",")),
+                format!("isolate.slice=\"{slice}ms\""),
+                format!("isolate.memory_limit_mb={limit_mb}"),
             ]
         })
 }
@@ -70,9 +77,13 @@ proptest! {
         let m = &out.metrics;
         prop_assert_eq!(
             out.arrivals,
-            out.completions + out.failed + out.unadmitted,
-            "every request completes exactly once, or fails, or still waits for its host"
+            out.completions + out.failed + out.unadmitted + out.failed_reset,
+            "every request completes exactly once, or fails (host memory, isolate reset), or still waits for its host"
         );
+        prop_assert_eq!(m.requests_failed_reset, out.failed_reset, "warmup 0: every reset failure is counted");
+        if config.isolate.memory_limit_mb == 0.0 {
+            prop_assert_eq!(m.isolate_resets, 0);
+        }
         prop_assert_eq!(m.requests_failed, out.failed, "warmup 0: every failure is counted");
         if config.hosts.when_full != dofleet::fleet::WhenFull::Overcommit {
             prop_assert!(
@@ -94,12 +105,18 @@ proptest! {
             // The fastest possible request: the client round trip (8 ms at least).
             prop_assert!(m.latency.min_ms() >= 8.0 * 0.999, "{}", m.latency.min_ms());
         }
-        prop_assert!(m.cold_starts <= m.requests);
+        // Every cold start is a request's: one that got a latency, or one
+        // that failed with its isolate's reset.
+        prop_assert!(m.cold_starts <= m.requests + m.requests_failed_reset);
         prop_assert!(m.memory_kib.peak() as f64 >= m.memory_kib.mean());
         prop_assert_eq!(m.prewarm_memory_kib.level(), 0, "prewarm memory returns to zero");
         prop_assert_eq!(m.prewarm_memory_kib.underflows(), 0);
         prop_assert!(m.prewarms_wasted <= m.prewarms_started);
         prop_assert!(m.prewarm_memory_kib.integral() <= m.memory_kib.integral());
+        // A thread never runs two pieces at once: no isolate is busy for
+        // longer than the window.
+        prop_assert!(m.isolate_cpu_max <= 1.0 + 1e-9, "utilisation {}", m.isolate_cpu_max);
+        prop_assert!(m.isolate_cpu_mean <= m.isolate_cpu_max + 1e-12);
     }
 }
 

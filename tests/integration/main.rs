@@ -14,6 +14,7 @@ mod exit_codes;
 mod exports;
 mod hostile;
 mod invariants;
+mod isolates;
 mod output_dirs;
 mod planning;
 mod policies;

@@ -118,7 +118,12 @@ fn a_lone_request_on_a_cold_fleet_takes_the_seed_benchmark_500ms() {
 
 #[test]
 fn the_request_shape_follows_the_seed() {
-    let config = config_with(&["workload.tenants=1000", "duration=\"20min\""]);
+    // On the runtime's threads (docs/model.md, "Threads and isolates").
+    let config = config_with(&[
+        "workload.tenants=1000",
+        "duration=\"20min\"",
+        "isolate.cpu_phases=[\"data_read\",\"wasm_compile\",\"pglite_init\",\"query_exec\"]",
+    ]);
     let traditional = run_variant(&config, variant(Architecture::Traditional), 0).metrics;
     let hybrid = run_variant(&config, variant(Architecture::Hybrid), 0).metrics;
     let thin = run_variant(&config, variant(Architecture::Thin), 0).metrics;
@@ -133,14 +138,28 @@ fn the_request_shape_follows_the_seed() {
     );
     assert_eq!(traditional.path_count(Path::Delegated), 0);
 
-    // Hybrid and lazy: the first request is delegated and slow; once ready,
-    // requests run locally in ~10 ms (client round trip + sub-ms query).
+    // Hybrid, on the runtime's threads: PGLite's init (with the bundled data
+    // read and the compile) holds the DO's thread from the constructor's
+    // end, so the first request can neither run nor be delegated before it
+    // ends: it is served locally, like traditional's (docs/model.md,
+    // "Threads and isolates"; the seed expected ~30 ms, delegated).
+    assert_eq!(hybrid.delegated_by_ordinal[First as usize], 0);
+    let h1 = hybrid.by_ordinal[First as usize].quantile_ms(0.5);
+    assert!(
+        (1_000.0..=3_000.0).contains(&h1),
+        "hybrid first request {h1} ms"
+    );
+
+    // Lazy: the first request is delegated and slow; once ready, requests
+    // run locally in ~10 ms (client round trip + sub-ms query).
     for (name, m) in [("hybrid", &hybrid), ("lazy", &lazy)] {
-        assert_eq!(
-            m.delegated_by_ordinal[First as usize],
-            m.by_ordinal[First as usize].count(),
-            "{name}"
-        );
+        if name == "lazy" {
+            assert_eq!(
+                m.delegated_by_ordinal[First as usize],
+                m.by_ordinal[First as usize].count(),
+                "{name}"
+            );
+        }
         let first = m.by_ordinal[First as usize].quantile_ms(0.5);
         assert!(first >= 100.0, "{name} first request {first} ms");
         let local = m.by_path[Path::Local as usize].quantile_ms(0.5);

@@ -144,6 +144,7 @@ pub(crate) fn resolve(merged: &Merged, layers: &[Source]) -> Result<Config, Conf
             r2_class_b_included_m: r.number("pricing.r2_class_b_included_m")?,
         },
         policies: r.policies()?,
+        isolate: r.isolate()?,
     };
     r.check_warmup(&config)?;
     r.check_hosts(&config)?;
@@ -305,6 +306,28 @@ impl Resolver<'_> {
             (Setting::Choice(name), _) => Ok(name),
             _ => Err(self.internal(key)),
         }
+    }
+
+    fn isolate(&self) -> Result<crate::fleet::IsolateParams, ConfigError> {
+        use crate::fleet::{CpuPhases, CpuWork};
+        let mut cpu = CpuPhases::NONE;
+        match self.get("isolate.cpu_phases")? {
+            (Setting::Names(names), _) => {
+                for name in names {
+                    cpu = cpu.with(
+                        CpuWork::from_key(name)
+                            .ok_or_else(|| self.internal("isolate.cpu_phases"))?,
+                    );
+                }
+            }
+            _ => return Err(self.internal("isolate.cpu_phases")),
+        }
+        Ok(crate::fleet::IsolateParams {
+            dos_per_isolate: self.integer("isolate.dos_per_isolate")?,
+            memory_limit_mb: self.number("isolate.memory_limit_mb")?,
+            cpu,
+            slice: self.nanos("isolate.slice")?,
+        })
     }
 
     fn policies(&self) -> Result<Policies, ConfigError> {

@@ -95,6 +95,18 @@ const PEAK: &str = "the peak is one fixed time within the period";
 const COMPUTE_IDLE: &str = "compute instances expire in the order they went idle (lazily, \
      oldest first), which needs one fixed idle timeout";
 
+const CPU_SLICE: &str = "a CPU phase yields after slices of one fixed length";
+
+/// The work that may hold an isolate's thread (`isolate.cpu_phases`), in
+/// [`crate::fleet::CpuWork::ALL`] order.
+pub(crate) const CPU_WORK_NAMES: &[&str] = &[
+    "data_read",
+    "wasm_compile",
+    "loader_compile",
+    "pglite_init",
+    "query_exec",
+];
+
 const PREWARM_TICK: &str = "the prewarm job runs at a fixed period";
 const HISTOGRAM: &str = "the idle-time histogram has fixed bins";
 const CACHE_TTL: &str = "a cache keeps an entry for one fixed time";
@@ -220,6 +232,25 @@ pub(crate) const SCHEMA: &[(&str, Kind)] = &[
     ),
     ("hosts.memory_mb", Kind::Number(NumberRange::Positive)),
     ("hosts.when_full", Kind::Choice(WHEN_FULL_NAMES)),
+    (
+        "isolate.dos_per_isolate",
+        Kind::Integer {
+            min: 1,
+            max: 4_000_000_000,
+        },
+    ),
+    (
+        "isolate.memory_limit_mb",
+        Kind::Number(NumberRange::NonNegative),
+    ),
+    ("isolate.cpu_phases", Kind::Names(CPU_WORK_NAMES)),
+    (
+        "isolate.slice",
+        Kind::Duration {
+            positive: false,
+            why: CPU_SLICE,
+        },
+    ),
     (
         "pricing.do_request_usd_per_m",
         Kind::Number(NumberRange::NonNegative),

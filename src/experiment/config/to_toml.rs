@@ -147,6 +147,17 @@ impl Config {
         line(w, &format!("memory_mb = {}", float(h.memory_mb)));
         line(w, &format!("when_full = \"{}\"", h.when_full.name()));
 
+        let iso = &self.isolate;
+        section(w, "isolate");
+        line(w, &format!("dos_per_isolate = {}", iso.dos_per_isolate));
+        line(
+            w,
+            &format!("memory_limit_mb = {}", float(iso.memory_limit_mb)),
+        );
+        let cpu: Vec<String> = iso.cpu.iter().map(|c| format!("\"{}\"", c.key())).collect();
+        line(w, &format!("cpu_phases = [{}]", cpu.join(", ")));
+        line(w, &format!("slice = {}", duration(iso.slice)));
+
         let pr = &self.pricing;
         section(w, "pricing");
         line(
