@@ -474,6 +474,9 @@ fn slurm_out_dir(out: &Path) -> anyhow::Result<PathBuf> {
 /// `--set` overrides.
 fn load(file: Option<&Path>, sets: &[String]) -> anyhow::Result<Experiment> {
     let spec = dofleet::experiment::config::load_experiment(file, sets)?;
+    for warning in &spec.warnings {
+        eprintln!("warning: {warning}");
+    }
     let experiment = Experiment::from_spec(spec);
     // A bad objective is refused by every command, as any bad key is.
     objectives(&experiment, &[], None)?;
@@ -493,6 +496,8 @@ fn print_tables(experiment: &Experiment, results: &ExperimentResults) {
         println!("Workload: {}", report::workload_line(&point.config));
         println!("\nComparison with Other Architectures (simulated; medians)\n");
         print!("{}", report::comparison_table(results, p));
+        println!("\nMonthly cost, estimated (USD, 30 days at this traffic; what it counts: docs/model.md#cost)\n");
+        print!("{}", report::cost_table(results, p));
         println!("\nExpected Request Latency (simulated: median, share delegated, by request number since the DO started)\n");
         print!("{}", report::ordinal_table(results, p));
     }

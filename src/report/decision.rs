@@ -188,6 +188,37 @@ pub fn answer_lines(
     out
 }
 
+/// The monthly bill of each architecture at `point`, item by item (means
+/// over replications), and the total with its 95% interval.
+pub fn cost_table(results: &ExperimentResults, point: usize) -> String {
+    let items = [
+        ("DO requests", "cost_do_requests_usd_month"),
+        ("DO duration", "cost_do_duration_usd_month"),
+        ("Workers requests", "cost_worker_requests_usd_month"),
+        ("CPU (upper bound)", "cost_cpu_usd_month"),
+        ("R2 reads", "cost_r2_usd_month"),
+    ];
+    let mut header = vec!["Architecture".to_string()];
+    header.extend(items.iter().map(|(title, _)| title.to_string()));
+    header.push("Total (95% CI)".into());
+    let rows: Vec<Vec<String>> = results
+        .rows
+        .iter()
+        .filter(|r| r.point == point)
+        .map(|r| {
+            let mut cells = vec![title(r)];
+            cells.extend(
+                items
+                    .iter()
+                    .map(|(_, metric)| format_usd(r.stat(metric).map_or(f64::NAN, |s| s.mean))),
+            );
+            cells.push(format_cost(r.stat("cost_usd_month")));
+            cells
+        })
+        .collect();
+    markdown(&header, &rows)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

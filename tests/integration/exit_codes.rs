@@ -212,3 +212,64 @@ fn run_with_objectives_answers_with_the_cheapest_and_exits_1_when_none_meets() {
             "no architecture is known to meet every objective",
         ));
 }
+
+/// A key that only matters under another setting warns, naming both keys
+/// and where it was set; the run goes on. Set where it matters, or left at
+/// the default (as a resolved config.toml spells it), it says nothing.
+#[test]
+fn a_key_without_the_setting_it_needs_warns_naming_both() {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(tmp.path().join("t.csv"), "timestamp_ms,tenant\n0,a\n5,b\n")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let exp = tmp.path().join("inert.toml");
+    std::fs::write(
+        &exp,
+        "[workload]\ntrace = \"t.csv\"\n[prewarm]\ntop_k = 7\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    dofleet()
+        .arg("config")
+        .arg(&exp)
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains("inert.toml:2:9: `workload.trace` is set but only matters with workload.arrivals = \"trace\""))
+        .stderr(predicate::str::contains("inert.toml:4:9: `prewarm.top_k` is set but only matters with \"prewarm\" in policies"));
+    let used = tmp.path().join("used.toml");
+    std::fs::write(
+        &used,
+        "policies = [\"prewarm\"]\n[workload]\narrivals = \"trace\"\ntrace = \"t.csv\"\n[prewarm]\ntop_k = 7\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let out = dofleet()
+        .arg("config")
+        .arg(&used)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(out.status.success());
+    assert!(
+        !String::from_utf8_lossy(&out.stderr).contains("warning"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The resolved configuration sets every key, at the default's values.
+    let resolved = tmp.path().join("resolved.toml");
+    std::fs::write(
+        &resolved,
+        &dofleet()
+            .arg("config")
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"))
+            .stdout,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let out = dofleet()
+        .arg("config")
+        .arg(&resolved)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        !String::from_utf8_lossy(&out.stderr).contains("warning"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

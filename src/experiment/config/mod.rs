@@ -28,6 +28,7 @@ mod schema;
 mod sweep;
 mod to_toml;
 mod traffic_keys;
+mod warnings;
 
 #[cfg(test)]
 mod tests;
