@@ -7,8 +7,8 @@
 
 use super::plan_out::format_value;
 use super::table::{markdown, title};
-use crate::experiment::{Experiment, ExperimentResults, ResultRow, Stat};
-use crate::planner::{Bound, Decision, Verdict};
+use crate::experiment::{Experiment, ExperimentResults, Stat};
+use crate::planner::{Answer, Bound, Decision, Verdict};
 
 /// Dollars with thousands separators: `$2,796`, `$0.42` below $10.
 pub fn format_usd(usd: f64) -> String {
@@ -149,37 +149,39 @@ pub fn answer_lines(
         } else {
             String::new()
         };
+        let name = |i: usize| title(&results.rows[i]);
         let line = match answer {
-            Some(i) => {
-                let r: &ResultRow = &results.rows[*i];
-                format!(
-                    "Answer{at}: {} meets every objective at the lowest monthly cost, {}.",
-                    title(r),
-                    format_cost(r.stat("cost_usd_month"))
-                )
-            }
-            None => {
-                let here: Vec<_> = decision
-                    .rows
-                    .iter()
-                    .filter(|v| results.rows[v.row].point == p)
-                    .collect();
-                let undecided: Vec<String> = here
-                    .iter()
-                    .filter(|v| v.verdict == Verdict::Undecided)
-                    .map(|v| title(&results.rows[v.row]))
-                    .collect();
+            Answer::Decided(i) => format!(
+                "Answer{at}: {} meets every objective at the lowest monthly cost, {}.",
+                name(*i),
+                format_cost(results.rows[*i].stat("cost_usd_month"))
+            ),
+            Answer::Undecided { meets, cheaper } => {
+                let cheaper: Vec<String> = cheaper.iter().map(|&i| name(i)).collect();
                 let why = if replications(results) < 2 {
-                    " (one replication cannot claim confidence: set replications >= 2)".to_string()
-                } else if undecided.is_empty() {
-                    String::new()
+                    "one replication cannot claim confidence: set replications >= 2".to_string()
                 } else {
-                    format!(
-                        " ({} undecided: more replications may decide)",
-                        undecided.join(", ")
-                    )
+                    "more replications may decide".to_string()
                 };
-                format!("Answer{at}: no architecture is known to meet every objective{why}.")
+                match meets {
+                    Some(i) => format!(
+                        "Answer{at}: undecided: {} meets every objective at {}, but the cheaper {} \
+                         {} undecided ({why}).",
+                        name(*i),
+                        format_cost(results.rows[*i].stat("cost_usd_month")),
+                        cheaper.join(", "),
+                        if cheaper.len() == 1 { "is" } else { "are" }
+                    ),
+                    None => format!(
+                        "Answer{at}: undecided: none is known to meet every objective, and {} \
+                         {} undecided ({why}).",
+                        cheaper.join(", "),
+                        if cheaper.len() == 1 { "is" } else { "are" }
+                    ),
+                }
+            }
+            Answer::NoneMeets => {
+                format!("Answer{at}: no architecture meets every objective (each fails one).")
             }
         };
         out.push_str(&line);

@@ -93,6 +93,13 @@ fn under(key: &str, prefix: &str) -> bool {
             .is_some_and(|rest| rest.starts_with('.'))
 }
 
+/// What `key` needs and no point has (the setting that would make it
+/// count, as the user would write it), or `None` when it counts somewhere.
+pub fn unmet_need(key: &str, points: &[&Config]) -> Option<&'static str> {
+    let rule = RULES.iter().find(|r| under(key, r.prefix))?;
+    (!points.iter().any(|c| (rule.holds)(c))).then_some(rule.needs)
+}
+
 /// The warnings for `set` (each key a user layer set, with its setting and
 /// origin), given the defaults' settings and every point's configuration.
 pub(crate) fn inert_keys<'a>(
@@ -106,12 +113,9 @@ pub(crate) fn inert_keys<'a>(
         if default_of(key) == Some(setting) {
             continue;
         }
-        let Some(rule) = RULES.iter().find(|r| under(key, r.prefix)) else {
+        let Some(needs) = unmet_need(key, points) else {
             continue;
         };
-        if points.iter().any(|c| (rule.holds)(c)) {
-            continue;
-        }
         let place = match layers.get(origin.layer) {
             Some(source) => {
                 let (line, column) = line_column(&source.text, origin.value_span.start);
@@ -120,8 +124,7 @@ pub(crate) fn inert_keys<'a>(
             None => "?".into(),
         };
         warnings.push(format!(
-            "{place}: `{key}` is set but only matters with {}, which this experiment does not have: it changes nothing",
-            rule.needs
+            "{place}: `{key}` is set but only matters with {needs}, which this experiment does not have: it changes nothing"
         ));
     }
     warnings
