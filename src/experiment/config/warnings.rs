@@ -14,7 +14,7 @@
 use super::error::line_column;
 use super::layer::{Origin, Setting};
 use super::Source;
-use crate::architectures::Architecture;
+use crate::architectures::{Architecture, WasmCompile};
 use crate::policies::Policy;
 use crate::simulation::Config;
 use crate::workload::Arrivals;
@@ -76,6 +76,16 @@ const RULES: &[Rule] = &[
         holds: |c| c.policies.enabled.has(Policy::PartialLoading),
     },
     Rule {
+        prefix: "phases.loader_compile",
+        needs: "a lazy architecture with runtime_wasm_compile = \"loader\"",
+        holds: uses_loader,
+    },
+    Rule {
+        prefix: "phases.loader_isolate_start",
+        needs: "a lazy architecture with runtime_wasm_compile = \"loader\"",
+        holds: uses_loader,
+    },
+    Rule {
         prefix: "lazy",
         needs: "a lazy architecture in architectures",
         holds: |c| {
@@ -85,6 +95,12 @@ const RULES: &[Rule] = &[
         },
     },
 ];
+
+fn uses_loader(c: &Config) -> bool {
+    c.architectures.iter().any(|v| {
+        v.architecture == Architecture::Lazy && v.runtime_wasm_compile == WasmCompile::Loader
+    })
+}
 
 fn under(key: &str, prefix: &str) -> bool {
     key == prefix
