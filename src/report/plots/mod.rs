@@ -16,7 +16,8 @@
 //!
 //! `-pN` (N from 1) appears when the experiment has several sweep points; at
 //! most [`MAX_POINT_CHARTS`] points get per-point charts (evenly chosen,
-//! first and last included). Drawing never panics on odd data: values that
+//! first and last included; the HTML report lists every point with its
+//! tables, and says which points have no charts). Drawing never panics on odd data: values that
 //! cannot be drawn (empty, infinite, non-positive on a log axis) are left
 //! out, and a panic inside plotters is caught and reported as an error.
 
@@ -29,6 +30,7 @@ mod raster;
 pub mod style;
 mod sweep;
 mod timeline;
+pub mod tornado;
 
 use std::path::{Path, PathBuf};
 
@@ -40,8 +42,9 @@ use crate::report::write_atomically;
 pub use data::{compact_value, Results, Variant};
 
 /// At most this many sweep points get their own CDF, ordinal and timeline
-/// charts.
-pub const MAX_POINT_CHARTS: usize = 12;
+/// charts (every shipped experiment has fewer; the report gives every
+/// point its tables and says which have no charts).
+pub const MAX_POINT_CHARTS: usize = 48;
 
 /// Why charts could not be made.
 #[derive(Debug, thiserror::Error)]
@@ -86,6 +89,7 @@ pub enum Chart {
     Pareto(pareto::ParetoChart),
     Ordinal(ordinal::OrdinalChart),
     Timeline(timeline::TimelineChart),
+    Tornado(tornado::TornadoChart),
 }
 
 /// A chart with its file name (without extension).
@@ -104,6 +108,7 @@ impl Chart {
             Chart::Pareto(c) => c.title(),
             Chart::Ordinal(c) => c.title(),
             Chart::Timeline(c) => c.title(),
+            Chart::Tornado(c) => c.title(),
         }
     }
 
@@ -115,6 +120,7 @@ impl Chart {
             Chart::Pareto(c) => c.size(),
             Chart::Ordinal(c) => c.size(),
             Chart::Timeline(c) => c.size(),
+            Chart::Tornado(c) => c.size(),
         }
     }
 
@@ -127,6 +133,7 @@ impl Chart {
             Chart::Pareto(c) => c.draw(root),
             Chart::Ordinal(c) => c.draw(root),
             Chart::Timeline(c) => c.draw(root),
+            Chart::Tornado(c) => c.draw(root),
         }?;
         root.present()?;
         Ok(())
