@@ -32,7 +32,6 @@ fn runs_csv_of_a_small_default_run() {
     insta::assert_snapshot!(String::from_utf8(runs_csv(&experiment, &results).unwrap()).unwrap());
 }
 
-<<<<<<< HEAD
 /// With the thread model off (`isolate.cpu_phases = []`, one DO per
 /// isolate) the model is the one before isolates existed: every column of
 /// the summary that build wrote (its snapshot, kept in
@@ -69,7 +68,8 @@ fn without_threads_every_column_is_the_one_before_isolates() {
             assert_eq!(row_before[i], row_now[j], "column {name}");
         }
     }
-=======
+}
+
 /// The bill's items add up to its total in every replication, and each
 /// item is its own price applied to its own usage (docs/model.md#cost).
 #[test]
@@ -111,5 +111,4 @@ fn the_cost_items_sum_to_the_total() {
         some_cpu,
         "no architecture bills CPU: the test cannot fail on it"
     );
->>>>>>> main
 }
