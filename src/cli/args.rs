@@ -34,6 +34,11 @@ pub struct Common {
     /// No progress bar.
     #[arg(long, short, global = true)]
     pub quiet: bool,
+
+    /// Go on with work expected to take more than an hour (refused
+    /// otherwise, with the estimate).
+    #[arg(long, global = true)]
+    pub yes: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -9,8 +9,8 @@ use std::time::Instant;
 use anyhow::{bail, Context};
 use dofleet::cluster::SlurmJob;
 use dofleet::experiment::{
-    inspect_out_dir, merge_dirs, resolve_out_dir, run_experiment, run_to_dir, Experiment,
-    ExperimentResults, OutputOptions, RunOptions, Shard,
+    inspect_out_dir, machine_memory, merge_dirs, resolve_out_dir, run_experiment, run_to_dir,
+    Experiment, ExperimentResults, OutputOptions, RunOptions, Shard,
 };
 use dofleet::planner::{Decision, Dimension, PlanOptions, Slo};
 use dofleet::report;
@@ -100,9 +100,16 @@ impl Command {
             counts: None,
         };
         let sets = &cli.common.sets;
+        let yes = cli.common.yes;
+        let checked = |experiment: Experiment| -> anyhow::Result<Experiment> {
+            experiment
+                .check_resources(threads, machine_memory(), yes)
+                .map_err(|e| super::exit::bad_input(anyhow::anyhow!(e)))?;
+            Ok(experiment)
+        };
         Ok(match cli.command {
             None => Command::Default {
-                experiment: Box::new(load(None, sets)?),
+                experiment: Box::new(checked(load(None, sets)?)?),
                 options,
             },
             Some(Sub::Run {
@@ -116,7 +123,7 @@ impl Command {
                 confidence,
                 format,
             }) => {
-                let experiment_file = load(Some(&file), sets)?;
+                let experiment_file = checked(load(Some(&file), sets)?)?;
                 let (slos, confidence) = objectives(&experiment_file, &slos, confidence)?;
                 let shard = shard
                     .map(|s| s.parse::<Shard>())
@@ -154,7 +161,7 @@ impl Command {
                 let dimension = Dimension::from_name(&search)
                     .with_context(|| format!("--search: unknown dimension {search:?}"))?;
                 check_confidence(confidence)?;
-                let experiment = load(Some(&file), sets)?;
+                let experiment = checked(load(Some(&file), sets)?)?;
                 let out = out.unwrap_or_else(|| {
                     PathBuf::from("output").join(format!("{}-plan", experiment.name))
                 });
@@ -179,6 +186,7 @@ impl Command {
                         max,
                         threads,
                         progress: options.progress,
+                        cancel: None,
                     },
                     out,
                 }
@@ -213,6 +221,10 @@ impl Command {
                 sbatch,
             }) => {
                 let experiment = load(Some(&file), sets)?;
+                // Each shard runs on its own node: only what no node can run is refused here.
+                experiment
+                    .check_resources(1, f64::INFINITY, true)
+                    .map_err(|e| super::exit::bad_input(anyhow::anyhow!(e)))?;
                 let out = out.unwrap_or_else(|| PathBuf::from("output").join(&experiment.name));
                 let absolute =
                     |p: &Path| std::path::absolute(p).with_context(|| format!("{}", p.display()));
@@ -227,7 +239,7 @@ impl Command {
                         .context("cannot tell where the dofleet binary is")?,
                     sbatch_options: sbatch,
                 };
-                job.check(experiment.runs().len())?;
+                job.check(usize::try_from(experiment.run_count()).unwrap_or(usize::MAX))?;
                 Command::Slurm {
                     job: Box::new(job),
                     submit,
@@ -357,10 +369,19 @@ impl Command {
             }
             Command::Plan {
                 experiment,
-                options,
+                mut options,
                 out,
             } => {
-                let plan = dofleet::planner::plan(&experiment, &options)?;
+                let cancel = Arc::new(AtomicBool::new(false));
+                install_ctrl_c(cancel.clone());
+                options.cancel = Some(cancel);
+                let plan = match dofleet::planner::plan(&experiment, &options) {
+                    Err(dofleet::planner::PlanError::Cancelled) => {
+                        eprintln!("Interrupted: no plan written.");
+                        return Ok(Exit::Interrupted);
+                    }
+                    other => other?,
+                };
                 print!("{}", report::plan_table(&plan));
                 report::write_plan(&plan, &out)
                     .with_context(|| format!("cannot write the plan into {}", out.display()))?;

@@ -45,7 +45,7 @@ pub use experiment_file::{
     MAX_SWEEP_POINTS,
 };
 pub use objectives::{ObjectiveText, SloSpec};
-pub use schema::{is_known_key, known_keys, nearest_known_key};
+pub use schema::{integer_max, is_known_key, known_keys, nearest_known_key};
 pub use sweep::SweptValue;
 
 /// The default model, `models/cloudflare.toml`, compiled into the binary.
@@ -137,7 +137,7 @@ pub fn file_layer(path: &Path) -> Result<Source, ConfigError> {
 /// The layer's text is the assignment itself (or, for a string, the key and
 /// the quoted value), so error columns match what the user typed.
 pub fn set_layer(assignment: &str) -> Result<Source, ConfigError> {
-    let name = format!("--set {assignment}");
+    let name = format!("--set {}", shortened(assignment));
     let form_error = |found: &str| {
         ConfigError::unplaced(
             &name,
@@ -171,6 +171,15 @@ pub fn set_layer(assignment: &str) -> Result<Source, ConfigError> {
         text,
         base_dir: None,
     })
+}
+
+/// `text` cut to its first 80 characters (a value of 100,000 digits is
+/// not echoed in full).
+fn shortened(text: &str) -> String {
+    match crate::time::shortened(text, 80) {
+        (whole, None) => whole.to_string(),
+        (kept, Some(length)) => format!("{kept}... ({length} characters)"),
+    }
 }
 
 /// The embedded defaults, loaded.

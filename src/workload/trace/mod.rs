@@ -450,6 +450,13 @@ pub(crate) fn parse_ms(field: &[u8]) -> Result<Nanos, String> {
     if frac.get(6).is_some_and(|&d| d >= b'5') {
         ns = ns.checked_add(1).ok_or_else(too_large)?;
     }
+    if ns > crate::time::MAX_DURATION {
+        return Err(format!(
+            "timestamp {} ms is beyond {} (the longest time dofleet simulates)",
+            shown(field),
+            crate::time::MAX_DURATION_TEXT
+        ));
+    }
     Ok(ns)
 }
 
@@ -472,5 +479,9 @@ mod tests {
         }
         assert!(parse_ms(b"99999999999999999999").is_err());
         assert!(parse_ms(b"18446744073709551").is_err());
+        assert_eq!(parse_ms(b"86400000000"), Ok(crate::time::MAX_DURATION));
+        assert!(parse_ms(b"86400000000.001")
+            .unwrap_err()
+            .contains("beyond 1000d"));
     }
 }

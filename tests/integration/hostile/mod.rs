@@ -3,6 +3,7 @@
 //! fixed.
 
 mod faults;
+mod limits;
 mod overwrite;
 mod records;
 
