@@ -163,6 +163,9 @@ pub enum Sub {
         /// Where to write the page (default: DIR/report.html).
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
+        /// Replace the --out file when it exists (a dofleet report only).
+        #[arg(long)]
+        force: bool,
     },
     /// Print the resolved experiment (every default explicit).
     Config {

@@ -71,7 +71,11 @@ pub enum Command {
     /// Draw an output directory's charts.
     Plot { dir: PathBuf },
     /// Write an output directory's HTML report.
-    Report { dir: PathBuf, out: Option<PathBuf> },
+    Report {
+        dir: PathBuf,
+        out: Option<PathBuf>,
+        force: bool,
+    },
     /// The testbed's commands (trace, loadgen, calibrate, validate).
     Testbed {
         sub: super::testbed::TestbedSub,
@@ -261,9 +265,9 @@ impl Command {
                 no_sets(sets, "plot")?;
                 Command::Plot { dir }
             }
-            Some(Sub::Report { dir, out }) => {
+            Some(Sub::Report { dir, out, force }) => {
                 no_sets(sets, "report")?;
-                Command::Report { dir, out }
+                Command::Report { dir, out, force }
             }
             Some(Sub::Testbed(sub)) => Command::Testbed {
                 sub,
@@ -303,6 +307,14 @@ impl Command {
                 let started = Instant::now();
                 let mut exit = Exit::Success;
                 let done = run_to_dir(&experiment, &out, &options, output)?;
+                if done.discarded {
+                    eprintln!(
+                        "Interrupted: the earlier results in {} are kept as they were; the forced run \
+                         was not kept (run it again with --force)",
+                        out.display()
+                    );
+                    return Ok(Exit::Interrupted);
+                }
                 if done.interrupted {
                     eprintln!(
                         "Interrupted: {} runs recorded in {}. To complete them:\n  dofleet run {} --out {} --resume",
@@ -349,10 +361,14 @@ impl Command {
                         print_speed(done.simulated_now, started);
                         eprintln!("Wrote {}", out.join("summary.csv").display());
                         if plots {
-                            // The results are written: a chart that cannot
-                            // be drawn is reported, not a failed run.
+                            // The results are written and stay; charts that
+                            // cannot be drawn (a full disk) fail the command.
                             if let Err(e) = draw_plots(&out) {
-                                eprintln!("warning: charts not drawn: {e:#}");
+                                return Err(super::exit::failure(e.context(format!(
+                                    "the results are written, but not every chart: draw them \
+                                     again with dofleet plot {}",
+                                    out.display()
+                                ))));
                             }
                         }
                     }
@@ -431,9 +447,16 @@ impl Command {
                 draw_plots(&dir)?;
                 Ok(Exit::Success)
             }
-            Command::Report { dir, out } => {
+            Command::Report { dir, out, force } => {
+                let given = out.is_some();
                 let out = out.unwrap_or_else(|| dir.join(dofleet::experiment::REPORT));
                 refuse_foreign_file(&out)?;
+                if given && out.is_file() && !force {
+                    return Err(super::exit::bad_input(anyhow::anyhow!(
+                        "{} exists: use --force to replace it",
+                        out.display()
+                    )));
+                }
                 report::html::write_report(&dir, &out)?;
                 eprintln!("Wrote {}", out.display());
                 Ok(Exit::Success)

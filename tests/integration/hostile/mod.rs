@@ -2,6 +2,7 @@
 //! once lost data, panicked, hung or printed a wrong number, and holds it
 //! fixed.
 
+mod disk;
 mod faults;
 mod limits;
 mod overwrite;
