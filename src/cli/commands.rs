@@ -559,6 +559,9 @@ fn objectives(
     } else {
         parse_slos(flags)?
     };
+    if let Some(message) = dofleet::planner::contradiction(&slos) {
+        bail!(message);
+    }
     let confidence = flag_confidence
         .or(experiment.slo.confidence)
         .unwrap_or(DEFAULT_CONFIDENCE);
@@ -571,10 +574,14 @@ const DEFAULT_CONFIDENCE: f64 = 0.95;
 
 /// The objectives of `--slo` options.
 fn parse_slos(texts: &[String]) -> anyhow::Result<Vec<Slo>> {
-    Ok(texts
+    let slos = texts
         .iter()
         .map(|s| s.parse::<Slo>())
-        .collect::<Result<Vec<_>, _>>()?)
+        .collect::<Result<Vec<_>, _>>()?;
+    if let Some(message) = dofleet::planner::contradiction(&slos) {
+        bail!(message);
+    }
+    Ok(slos)
 }
 
 fn check_confidence(confidence: f64) -> anyhow::Result<()> {

@@ -178,7 +178,7 @@ fn check_same_experiment(
 }
 
 /// The first line (1-based) where `a` and `b` differ, and the two lines.
-fn first_difference<'t>(a: &'t str, b: &'t str) -> Option<(usize, &'t str, &'t str)> {
+pub(super) fn first_difference<'t>(a: &'t str, b: &'t str) -> Option<(usize, &'t str, &'t str)> {
     let (mut la, mut lb) = (a.lines(), b.lines());
     for line in 1.. {
         match (la.next(), lb.next()) {

@@ -146,7 +146,27 @@ pub(super) fn prepare(
             resumable,
         });
     }
+    if manifest.fingerprint != format!("{:016x}", experiment.fingerprint()) {
+        return Err(changed_experiment(dir, experiment));
+    }
     load_records(dir, experiment)
+}
+
+/// `--resume` with another experiment than the directory's: which line of
+/// the resolved experiment differs, as `merge` says it.
+fn changed_experiment(dir: &Path, experiment: &Experiment) -> OutputError {
+    let theirs = fs::read_to_string(dir.join("config.toml")).unwrap_or_default();
+    let what = match super::merge::first_difference(&theirs, &experiment.resolved) {
+        Some((line, a, b)) => format!("config.toml line {line} is `{a}` there, `{b}` now"),
+        None => "the same settings, but another content of a trace it replays, or another \
+                 build of dofleet (its manifest names the commit)"
+            .into(),
+    };
+    OutputError::Merge(format!(
+        "{} holds the runs of a different experiment: {what}. Resume with the same experiment \
+         file and --set options, or use --force to replace them",
+        dir.display()
+    ))
 }
 
 pub(super) fn write_manifest(dir: &Path, manifest: &Manifest) -> Result<(), OutputError> {

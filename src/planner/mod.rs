@@ -25,7 +25,7 @@
 mod slo;
 pub mod verdict;
 
-pub use slo::{Bound, Slo, SloError};
+pub use slo::{contradiction, Bound, Slo, SloError};
 pub use verdict::{check, Check, Decision, RowVerdict, Verdict};
 
 use std::sync::atomic::AtomicBool;

@@ -200,14 +200,30 @@ pub fn load_file(path: &Path, sets: &[String]) -> Result<Config, ConfigError> {
 /// Reads a UTF-8 text file of at most [`MAX_FILE_BYTES`].
 pub(crate) fn read_text_file(path: &Path) -> std::io::Result<String> {
     let file = std::fs::File::open(path)?;
-    let mut text = String::new();
+    let mut bytes = Vec::new();
     file.take(MAX_FILE_BYTES.saturating_add(1))
-        .read_to_string(&mut text)?;
-    if text.len() as u64 > MAX_FILE_BYTES {
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
         return Err(std::io::Error::other(format!(
             "larger than {} MiB",
             MAX_FILE_BYTES / (1024 * 1024)
         )));
     }
-    Ok(text)
+    String::from_utf8(bytes).map_err(|e| {
+        let valid = e.utf8_error().valid_up_to();
+        let before = &e.as_bytes()[..valid];
+        let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+        let column = valid
+            - before
+                .iter()
+                .rposition(|&b| b == b'\n')
+                .map_or(0, |i| i + 1)
+            + 1;
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!(
+                "line {line}, column {column}: not UTF-8 text (a byte sequence that is not UTF-8)"
+            ),
+        )
+    })
 }

@@ -108,6 +108,17 @@ impl TraceIndex {
                 "the trace holds no request (the file is empty or all comments)",
             ));
         }
+        if record
+            .get(0)
+            .is_some_and(|field| field.starts_with(b"\xEF\xBB\xBF"))
+        {
+            return Err(TraceError::at(
+                path,
+                None,
+                "the file starts with a UTF-8 byte-order mark (bytes EF BB BF), which some \
+                 editors add: save it without one (as plain UTF-8)",
+            ));
+        }
         let index = if azure::is_header(&record) {
             let (mut index, tenants, requests, span) =
                 azure::AzureIndex::read(path, &record, &mut reader, tenant_by)?;

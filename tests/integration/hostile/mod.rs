@@ -5,6 +5,7 @@
 mod disk;
 mod faults;
 mod limits;
+mod messages;
 mod overwrite;
 mod records;
 
