@@ -25,6 +25,7 @@ pub mod metrics;
 pub mod planner;
 pub mod policies;
 pub mod report;
+pub mod sensitivity;
 pub mod simulation;
 pub mod testbed;
 pub mod time;

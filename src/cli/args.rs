@@ -188,6 +188,50 @@ pub enum Sub {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+    /// How much the answer hangs on the assumed parameters: runs the
+    /// experiment again with each assumption (models/assumptions.toml) at
+    /// the low, then the high end of its range, one at a time, with the
+    /// same seeds; prints the swing of each metric per assumption and
+    /// whether the ranking of architectures or the verdicts flip; writes
+    /// sensitivity.csv, sensitivity.json and tornado charts.
+    Sensitivity(SensitivityArgs),
     #[command(flatten)]
     Testbed(super::testbed::TestbedSub),
+}
+
+/// `dofleet sensitivity`'s arguments.
+#[derive(Debug, Args)]
+pub struct SensitivityArgs {
+    /// The experiment (default: the embedded default experiment).
+    pub file: Option<PathBuf>,
+    /// The assumptions and their ranges (default: the embedded
+    /// models/assumptions.toml).
+    #[arg(long, value_name = "FILE")]
+    pub assumptions: Option<PathBuf>,
+    /// Vary only this assumption (repeatable; default: every one).
+    #[arg(long, value_name = "KEY")]
+    pub only: Vec<String>,
+    /// A metric to report, by summary.csv name or p50/p90/p99/p999/
+    /// mean/max/cost (repeatable; default: p99, mean, cost).
+    #[arg(long = "metric", value_name = "METRIC")]
+    pub metrics: Vec<String>,
+    /// An objective whose verdicts are compared across the ranges
+    /// (repeatable; default: the experiment's [slo]).
+    #[arg(long = "slo", value_name = "METRIC<=VALUE")]
+    pub slos: Vec<String>,
+    /// One-sided confidence of the verdicts.
+    #[arg(long, value_name = "P")]
+    pub confidence: Option<f64>,
+    /// Output directory (default: output/<name>-sensitivity).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Replace an analysis already in the output directory.
+    #[arg(long)]
+    pub force: bool,
+    /// What stdout carries: the tables, or the analysis as JSON.
+    #[arg(long, value_name = "FORMAT", default_value = "table", value_parser = ["table", "json"])]
+    pub format: String,
+    /// Do not draw the tornado charts.
+    #[arg(long)]
+    pub no_plots: bool,
 }

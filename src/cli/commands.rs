@@ -68,6 +68,8 @@ pub enum Command {
     ShowConfig { experiment: Box<Experiment> },
     /// Fit a workload to a trace.
     Fit(super::fit::FitCommand),
+    /// Vary the assumptions over their ranges.
+    Sensitivity(Box<super::sensitivity::SensitivityCommand>),
     /// Draw an output directory's charts.
     Plot { dir: PathBuf },
     /// Write an output directory's HTML report.
@@ -261,6 +263,9 @@ impl Command {
             }) => Command::Fit(super::fit::FitCommand::new(
                 trace, &tenant, &spread, seed, sets,
             )?),
+            Some(Sub::Sensitivity(args)) => Command::Sensitivity(Box::new(
+                super::sensitivity::SensitivityCommand::new(args, sets, options)?,
+            )),
             Some(Sub::Plot { dir }) => {
                 no_sets(sets, "plot")?;
                 Command::Plot { dir }
@@ -356,6 +361,8 @@ impl Command {
                             }
                             if decision.any_point_unmet() {
                                 exit = Exit::ObjectiveFailed;
+                            } else if decision.any_point_undecided() {
+                                exit = Exit::Undecided;
                             }
                         }
                         print_speed(done.simulated_now, started);
@@ -443,6 +450,7 @@ impl Command {
                 Ok(Exit::Success)
             }
             Command::Fit(fit) => fit.execute(),
+            Command::Sensitivity(analysis) => analysis.execute(),
             Command::Plot { dir } => {
                 draw_plots(&dir)?;
                 Ok(Exit::Success)
@@ -471,7 +479,7 @@ impl Command {
 /// run again from scratch on `--resume`), the finished ones stay recorded,
 /// and the manifest says the run was interrupted. A second one exits at
 /// once.
-fn install_ctrl_c(cancel: Arc<AtomicBool>) {
+pub(super) fn install_ctrl_c(cancel: Arc<AtomicBool>) {
     let _ = ctrlc::set_handler(move || {
         if cancel.swap(true, Ordering::SeqCst) {
             std::process::exit(130);
@@ -516,8 +524,11 @@ fn slurm_out_dir(out: &Path) -> anyhow::Result<PathBuf> {
 
 /// The experiment: the embedded default, then the file if any, then the
 /// `--set` overrides.
-fn load(file: Option<&Path>, sets: &[String]) -> anyhow::Result<Experiment> {
+pub(super) fn load(file: Option<&Path>, sets: &[String]) -> anyhow::Result<Experiment> {
     let spec = dofleet::experiment::config::load_experiment(file, sets)?;
+    for warning in &spec.warnings {
+        eprintln!("warning: {warning}");
+    }
     let experiment = Experiment::from_spec(spec);
     // A bad objective is refused by every command, as any bad key is.
     objectives(&experiment, &[], None)?;
@@ -537,6 +548,8 @@ fn print_tables(experiment: &Experiment, results: &ExperimentResults) {
         println!("Workload: {}", report::workload_line(&point.config));
         println!("\nComparison with Other Architectures (simulated; medians)\n");
         print!("{}", report::comparison_table(results, p));
+        println!("\nMonthly cost, estimated (USD, 30 days at this traffic; what it counts: docs/model.md#cost)\n");
+        print!("{}", report::cost_table(results, p));
         println!("\nExpected Request Latency (simulated: median, share delegated, by request number since the DO started)\n");
         print!("{}", report::ordinal_table(results, p));
     }
@@ -544,7 +557,7 @@ fn print_tables(experiment: &Experiment, results: &ExperimentResults) {
 
 /// The objectives to judge a run by: the `--slo` options if any, else the
 /// experiment's `[slo]` table; `--confidence` if given, else the table's.
-fn objectives(
+pub(super) fn objectives(
     experiment: &Experiment,
     flags: &[String],
     flag_confidence: Option<f64>,

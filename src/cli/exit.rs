@@ -6,6 +6,7 @@
 //! | 1 | the run worked but an objective or verdict failed (nothing met the SLOs, `plan` found nothing, a validation verdict failed) |
 //! | 2 | bad input: command-line usage, a config, a trace, a results directory |
 //! | 3 | a runtime or I/O failure: disk full, output refused by the OS, a process that failed to start |
+//! | 4 | the run worked but a verdict is undecided: no point has nothing meeting the objectives, but some point's cheapest answer is not known at the confidence asked (more replications may decide; one replication is always undecided) |
 //! | 130 | interrupted (SIGINT or SIGTERM) |
 //!
 //! Invariants: a command returns [`Exit`] for its outcome and an error for a
@@ -33,6 +34,9 @@ pub enum Exit {
     BadInput,
     /// 3: running failed (I/O, the operating system, a child process).
     Failure,
+    /// 4: it worked, nothing definitely failed, but some answer is
+    /// undecided at the confidence asked.
+    Undecided,
     /// 130: stopped by SIGINT or SIGTERM.
     Interrupted,
 }
@@ -45,6 +49,7 @@ impl Exit {
             Exit::ObjectiveFailed => 1,
             Exit::BadInput => 2,
             Exit::Failure => 3,
+            Exit::Undecided => 4,
             Exit::Interrupted => 130,
         }
     }
@@ -163,12 +168,13 @@ mod tests {
             Exit::ObjectiveFailed,
             Exit::BadInput,
             Exit::Failure,
+            Exit::Undecided,
             Exit::Interrupted,
         ]
         .iter()
         .map(|e| e.code())
         .collect();
-        assert_eq!(codes, [0, 1, 2, 3, 130]);
+        assert_eq!(codes, [0, 1, 2, 3, 4, 130]);
     }
 
     #[test]

@@ -49,6 +49,13 @@ pub struct Cost {
     pub worker_requests_month: f64,
     pub worker_cpu_ms_month: f64,
     pub r2_class_b_month: f64,
+    /// The bill, item by item (USD a month, after what is included).
+    pub do_requests_usd: f64,
+    pub do_duration_usd: f64,
+    pub worker_requests_usd: f64,
+    pub cpu_usd: f64,
+    pub r2_usd: f64,
+    /// Their sum.
     pub usd_month: f64,
 }
 
@@ -74,31 +81,40 @@ impl Cost {
             worker_requests_month: m.requests as f64 * month,
             worker_cpu_ms_month: m.compute_cpu_ns as f64 / 1e6 * month,
             r2_class_b_month: m.r2_gets as f64 * month,
-            usd_month: 0.0,
+            ..Cost::default()
         };
-        let usd = billed(
+        let do_requests_usd = billed(
             c.do_requests_month,
             p.do_requests_included_m * MILLION,
             p.do_request_usd_per_m / MILLION,
-        ) + billed(
+        );
+        let do_duration_usd = billed(
             c.do_gb_s_month,
             p.do_gb_s_included,
             p.do_gb_s_usd_per_m / MILLION,
-        ) + billed(
+        );
+        let worker_requests_usd = billed(
             c.worker_requests_month,
             p.worker_requests_included_m * MILLION,
             p.worker_request_usd_per_m / MILLION,
-        ) + billed(
+        );
+        let cpu_usd = billed(
             c.worker_cpu_ms_month,
             p.worker_cpu_ms_included_m * MILLION,
             p.worker_cpu_ms_usd_per_m / MILLION,
-        ) + billed(
+        );
+        let r2_usd = billed(
             c.r2_class_b_month,
             p.r2_class_b_included_m * MILLION,
             p.r2_class_b_usd_per_m / MILLION,
         );
         Cost {
-            usd_month: usd,
+            do_requests_usd,
+            do_duration_usd,
+            worker_requests_usd,
+            cpu_usd,
+            r2_usd,
+            usd_month: do_requests_usd + do_duration_usd + worker_requests_usd + cpu_usd + r2_usd,
             ..c
         }
     }
@@ -129,5 +145,11 @@ mod tests {
             "{} vs {want}",
             c.usd_month
         );
+        // Item by item, by hand.
+        assert!((c.do_requests_usd - 29.0 * 0.15).abs() < 1e-9);
+        assert!((c.do_duration_usd - (gb_s - 400_000.0) / 1e6 * 12.5).abs() < 1e-9);
+        assert!((c.worker_requests_usd - 20.0 * 0.30).abs() < 1e-9);
+        assert!((c.cpu_usd - 30.0 * 0.02).abs() < 1e-9);
+        assert!((c.r2_usd - 20.0 * 0.36).abs() < 1e-9);
     }
 }

@@ -25,8 +25,9 @@
 mod slo;
 pub mod verdict;
 
+pub(crate) use slo::SHORT_NAMES;
 pub use slo::{contradiction, Bound, Slo, SloError};
-pub use verdict::{check, Check, Decision, RowVerdict, Verdict};
+pub use verdict::{check, Answer, Check, Decision, RowVerdict, Verdict};
 
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;

@@ -43,7 +43,7 @@ pub struct SloError {
     pub message: String,
 }
 
-const SHORT_NAMES: &[(&str, &str)] = &[
+pub(crate) const SHORT_NAMES: &[(&str, &str)] = &[
     ("p50", "latency_p50_ms"),
     ("p90", "latency_p90_ms"),
     ("p99", "latency_p99_ms"),

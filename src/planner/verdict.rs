@@ -154,17 +154,61 @@ pub struct RowVerdict {
     pub verdict: Verdict,
 }
 
+/// A sweep point's answer to "which is the cheapest architecture that
+/// meets every objective?".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Answer {
+    /// `row` meets every objective, and no architecture of lower mean cost
+    /// is undecided: the answer cannot change with more replications.
+    Decided(usize),
+    /// The answer is not known at the confidence asked: the rows of
+    /// `cheaper` (in order of mean cost) are undecided and cost less than
+    /// `meets`, the cheapest that meets (if any meets). More replications
+    /// may decide.
+    Undecided {
+        meets: Option<usize>,
+        cheaper: Vec<usize>,
+    },
+    /// Every architecture fails some objective at the confidence asked.
+    NoneMeets,
+}
+
+impl Answer {
+    /// The answer of one point from its rows' `(row, mean cost, verdict)`:
+    /// the cheapest that meets, unless a cheaper one is undecided. A cost
+    /// that is not a number orders last.
+    pub fn of(candidates: &[(usize, f64, Verdict)]) -> Answer {
+        let mut sorted = candidates.to_vec();
+        sorted.sort_by(|a, b| {
+            let key = |c: f64| if c.is_nan() { f64::INFINITY } else { c };
+            key(a.1).total_cmp(&key(b.1)).then(a.0.cmp(&b.0))
+        });
+        let meets = sorted.iter().find(|c| c.2 == Verdict::Meets).map(|c| c.0);
+        let cheaper: Vec<usize> = sorted
+            .iter()
+            .take_while(|c| Some(c.0) != meets)
+            .filter(|c| c.2 == Verdict::Undecided)
+            .map(|c| c.0)
+            .collect();
+        match (meets, cheaper.is_empty()) {
+            (Some(row), true) => Answer::Decided(row),
+            (None, true) => Answer::NoneMeets,
+            (meets, false) => Answer::Undecided { meets, cheaper },
+        }
+    }
+}
+
 /// Every row judged against the objectives, and each point's answer: the
 /// architecture with the lowest mean monthly cost among those that meet
-/// every objective.
+/// every objective, when no cheaper one is undecided.
 #[derive(Debug, Clone)]
 pub struct Decision {
     pub slos: Vec<Slo>,
     pub confidence: f64,
     /// In the order of the results' rows.
     pub rows: Vec<RowVerdict>,
-    /// Per sweep point (in order): the row index of the answer, if any.
-    pub answers: Vec<Option<usize>>,
+    /// Per sweep point (in order).
+    pub answers: Vec<Answer>,
 }
 
 impl Decision {
@@ -203,10 +247,12 @@ impl Decision {
         };
         let answers = (0..points)
             .map(|p| {
-                rows.iter()
-                    .filter(|v| results.rows[v.row].point == p && v.verdict == Verdict::Meets)
-                    .map(|v| v.row)
-                    .min_by(|&a, &b| cost(a).total_cmp(&cost(b)))
+                let here: Vec<(usize, f64, Verdict)> = rows
+                    .iter()
+                    .filter(|v| results.rows[v.row].point == p)
+                    .map(|v| (v.row, cost(v.row), v.verdict))
+                    .collect();
+                Answer::of(&here)
             })
             .collect();
         Decision {
@@ -217,9 +263,18 @@ impl Decision {
         }
     }
 
-    /// Whether some point has no architecture that meets every objective.
+    /// Whether some point has no architecture that meets every objective
+    /// (each fails at the confidence asked).
     pub fn any_point_unmet(&self) -> bool {
-        self.answers.iter().any(Option::is_none)
+        self.answers.contains(&Answer::NoneMeets)
+    }
+
+    /// Whether some point's answer is undecided (more replications may
+    /// decide it).
+    pub fn any_point_undecided(&self) -> bool {
+        self.answers
+            .iter()
+            .any(|a| matches!(a, Answer::Undecided { .. }))
     }
 }
 
@@ -275,6 +330,52 @@ mod tests {
         assert!(c.value_meets);
         let c = check(&[f64::NAN], &slo("mean<=100ms"), 0.95);
         assert_eq!((c.verdict, c.n), (Verdict::Undecided, 0));
+    }
+
+    #[test]
+    fn the_answer_is_the_cheapest_that_meets_unless_a_cheaper_one_is_undecided() {
+        use Verdict::*;
+        // Rows 0..: (row, cost, verdict).
+        assert_eq!(
+            Answer::of(&[(0, 30.0, Meets), (1, 10.0, Fails), (2, 20.0, Meets)]),
+            Answer::Decided(2)
+        );
+        // An undecided architecture dearer than the answer changes nothing.
+        assert_eq!(
+            Answer::of(&[(0, 30.0, Undecided), (1, 20.0, Meets)]),
+            Answer::Decided(1)
+        );
+        // A cheaper undecided one might be the answer.
+        assert_eq!(
+            Answer::of(&[
+                (0, 30.0, Meets),
+                (1, 10.0, Undecided),
+                (2, 5.0, Undecided),
+                (3, 1.0, Fails)
+            ]),
+            Answer::Undecided {
+                meets: Some(0),
+                cheaper: vec![2, 1]
+            }
+        );
+        // None meets, one undecided: not "nothing met".
+        assert_eq!(
+            Answer::of(&[(0, 30.0, Fails), (1, 10.0, Undecided)]),
+            Answer::Undecided {
+                meets: None,
+                cheaper: vec![1]
+            }
+        );
+        assert_eq!(
+            Answer::of(&[(0, 30.0, Fails), (1, f64::NAN, Fails)]),
+            Answer::NoneMeets
+        );
+        assert_eq!(Answer::of(&[]), Answer::NoneMeets);
+        // A cost that is not a number orders last, even if it meets.
+        assert_eq!(
+            Answer::of(&[(0, f64::NAN, Meets), (1, 50.0, Meets)]),
+            Answer::Decided(1)
+        );
     }
 
     #[test]

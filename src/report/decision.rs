@@ -7,8 +7,8 @@
 
 use super::plan_out::format_value;
 use super::table::{markdown, title};
-use crate::experiment::{Experiment, ExperimentResults, ResultRow, Stat};
-use crate::planner::{Bound, Decision, Verdict};
+use crate::experiment::{Experiment, ExperimentResults, Stat};
+use crate::planner::{Answer, Bound, Decision, Verdict};
 
 /// Dollars with thousands separators: `$2,796`, `$0.42` below $10.
 pub fn format_usd(usd: f64) -> String {
@@ -149,43 +149,76 @@ pub fn answer_lines(
         } else {
             String::new()
         };
+        let name = |i: usize| title(&results.rows[i]);
         let line = match answer {
-            Some(i) => {
-                let r: &ResultRow = &results.rows[*i];
-                format!(
-                    "Answer{at}: {} meets every objective at the lowest monthly cost, {}.",
-                    title(r),
-                    format_cost(r.stat("cost_usd_month"))
-                )
-            }
-            None => {
-                let here: Vec<_> = decision
-                    .rows
-                    .iter()
-                    .filter(|v| results.rows[v.row].point == p)
-                    .collect();
-                let undecided: Vec<String> = here
-                    .iter()
-                    .filter(|v| v.verdict == Verdict::Undecided)
-                    .map(|v| title(&results.rows[v.row]))
-                    .collect();
+            Answer::Decided(i) => format!(
+                "Answer{at}: {} meets every objective at the lowest monthly cost, {}.",
+                name(*i),
+                format_cost(results.rows[*i].stat("cost_usd_month"))
+            ),
+            Answer::Undecided { meets, cheaper } => {
+                let cheaper: Vec<String> = cheaper.iter().map(|&i| name(i)).collect();
                 let why = if replications(results) < 2 {
-                    " (one replication cannot claim confidence: set replications >= 2)".to_string()
-                } else if undecided.is_empty() {
-                    String::new()
+                    "one replication cannot claim confidence: set replications >= 2".to_string()
                 } else {
-                    format!(
-                        " ({} undecided: more replications may decide)",
-                        undecided.join(", ")
-                    )
+                    "more replications may decide".to_string()
                 };
-                format!("Answer{at}: no architecture is known to meet every objective{why}.")
+                match meets {
+                    Some(i) => format!(
+                        "Answer{at}: undecided: {} meets every objective at {}, but the cheaper {} \
+                         {} undecided ({why}).",
+                        name(*i),
+                        format_cost(results.rows[*i].stat("cost_usd_month")),
+                        cheaper.join(", "),
+                        if cheaper.len() == 1 { "is" } else { "are" }
+                    ),
+                    None => format!(
+                        "Answer{at}: undecided: none is known to meet every objective, and {} \
+                         {} undecided ({why}).",
+                        cheaper.join(", "),
+                        if cheaper.len() == 1 { "is" } else { "are" }
+                    ),
+                }
+            }
+            Answer::NoneMeets => {
+                format!("Answer{at}: no architecture meets every objective (each fails one).")
             }
         };
         out.push_str(&line);
         out.push('\n');
     }
     out
+}
+
+/// The monthly bill of each architecture at `point`, item by item (means
+/// over replications), and the total with its 95% interval.
+pub fn cost_table(results: &ExperimentResults, point: usize) -> String {
+    let items = [
+        ("DO requests", "cost_do_requests_usd_month"),
+        ("DO duration", "cost_do_duration_usd_month"),
+        ("Workers requests", "cost_worker_requests_usd_month"),
+        ("CPU (upper bound)", "cost_cpu_usd_month"),
+        ("R2 reads", "cost_r2_usd_month"),
+    ];
+    let mut header = vec!["Architecture".to_string()];
+    header.extend(items.iter().map(|(title, _)| title.to_string()));
+    header.push("Total (95% CI)".into());
+    let rows: Vec<Vec<String>> = results
+        .rows
+        .iter()
+        .filter(|r| r.point == point)
+        .map(|r| {
+            let mut cells = vec![title(r)];
+            cells.extend(
+                items
+                    .iter()
+                    .map(|(_, metric)| format_usd(r.stat(metric).map_or(f64::NAN, |s| s.mean))),
+            );
+            cells.push(format_cost(r.stat("cost_usd_month")));
+            cells
+        })
+        .collect();
+    markdown(&header, &rows)
 }
 
 #[cfg(test)]

@@ -10,7 +10,8 @@ mod table;
 
 pub use atomic::write_atomically;
 pub mod export;
-pub use decision::{answer_lines, decision_table, format_cost, format_usd};
+pub mod sensitivity;
+pub use decision::{answer_lines, cost_table, decision_table, format_cost, format_usd};
 pub use export::csv::{cdf_csv, cdf_quantiles, runs_csv, summary_csv, write_results};
 pub use export::json::summary_json;
 pub use export::{summary_table, Cell, Table};

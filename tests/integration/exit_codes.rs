@@ -164,34 +164,7 @@ fn run_with_objectives_answers_with_the_cheapest_and_exits_1_when_none_meets() {
         "{stdout}"
     );
     assert_eq!(stdout.matches("| meets").count(), 5, "{stdout}");
-    // The cheapest row of summary.csv, by mean monthly cost.
-    let csv = std::fs::read_to_string(out.join("summary.csv")).unwrap_or_else(|e| panic!("{e}"));
-    let mut lines = csv.lines();
-    let header: Vec<&str> = lines.next().unwrap_or_default().split(',').collect();
-    let col = |name: &str| {
-        header
-            .iter()
-            .position(|c| *c == name)
-            .unwrap_or_else(|| panic!("{name}"))
-    };
-    let (arch, compile, cost) = (
-        col("architecture"),
-        col("runtime_wasm_compile"),
-        col("cost_usd_month"),
-    );
-    let cheapest = lines
-        .map(|l| {
-            let cells: Vec<&str> = l.split(',').collect();
-            let title = match (cells[arch], cells[compile]) {
-                ("traditional", _) => "Traditional".to_string(),
-                ("hybrid", _) => "Hybrid".to_string(),
-                ("thin", _) => "Thin State".to_string(),
-                (_, compile) => format!("Lazy WASM ({compile})"),
-            };
-            (title, cells[cost].parse::<f64>().unwrap_or(f64::NAN))
-        })
-        .min_by(|a, b| a.1.total_cmp(&b.1))
-        .unwrap_or_else(|| panic!("no rows"));
+    let cheapest = cheapest_row(&out, "latency_p99_ms");
     let title = &cheapest.0;
     assert!(
         stdout.contains(&format!(
@@ -209,6 +182,159 @@ fn run_with_objectives_answers_with_the_cheapest_and_exits_1_when_none_meets() {
         .assert()
         .code(1)
         .stdout(predicate::str::contains(
-            "no architecture is known to meet every objective",
+            "no architecture meets every objective (each fails one)",
         ));
+}
+
+/// The row of `out/summary.csv` with the lowest mean monthly cost: its
+/// title as the tables print it, its cost, and its value of `metric`.
+fn cheapest_row(out: &Path, metric: &str) -> (String, f64, f64) {
+    let csv = std::fs::read_to_string(out.join("summary.csv")).unwrap_or_else(|e| panic!("{e}"));
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().unwrap_or_default().split(',').collect();
+    let col = |name: &str| {
+        header
+            .iter()
+            .position(|c| *c == name)
+            .unwrap_or_else(|| panic!("{name}"))
+    };
+    let (arch, compile, cost, value) = (
+        col("architecture"),
+        col("runtime_wasm_compile"),
+        col("cost_usd_month"),
+        col(metric),
+    );
+    lines
+        .map(|l| {
+            let cells: Vec<&str> = l.split(',').collect();
+            let title = match (cells[arch], cells[compile]) {
+                ("traditional", _) => "Traditional".to_string(),
+                ("hybrid", _) => "Hybrid".to_string(),
+                ("thin", _) => "Thin State".to_string(),
+                (_, compile) => format!("Lazy WASM ({compile})"),
+            };
+            let number = |i: usize| cells[i].parse::<f64>().unwrap_or(f64::NAN);
+            (title, number(cost), number(value))
+        })
+        .min_by(|a, b| a.1.total_cmp(&b.1))
+        .unwrap_or_else(|| panic!("no rows"))
+}
+
+/// An objective exactly at the cheapest architecture's mean latency leaves
+/// it undecided (the mean lies inside its interval): the answer says so,
+/// names it, and the run exits 4, not 1 ("nothing met"). One replication
+/// is undecided everywhere, and says why.
+#[test]
+fn an_undecided_cheapest_answer_is_said_and_exits_4() {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let exp = tmp.path().join("two.toml");
+    std::fs::write(
+        &exp,
+        "duration = \"20s\"\nreplications = 3\n[workload]\ntenants = 50\nrate_rps = 10\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let out = tmp.path().join("out");
+    dofleet()
+        .arg("run")
+        .arg(&exp)
+        .arg("--out")
+        .arg(&out)
+        .args(["--quiet", "--no-plots"])
+        .assert()
+        .code(0);
+    let (title, _, mean_ms) = cheapest_row(&out, "latency_mean_ms");
+    let slo = format!("mean<={mean_ms}ms");
+    let run = dofleet()
+        .arg("run")
+        .arg(&exp)
+        .arg("--out")
+        .arg(&out)
+        .args(["--quiet", "--no-plots", "--force", "--slo", &slo])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert_eq!(run.status.code(), Some(4), "{stdout}");
+    let answer = stdout
+        .lines()
+        .find(|l| l.starts_with("Answer"))
+        .unwrap_or_else(|| panic!("{stdout}"));
+    assert!(answer.starts_with("Answer: undecided: "), "{answer}");
+    assert!(answer.contains(&title), "{title}: {answer}");
+    assert!(answer.contains("more replications may decide"), "{answer}");
+    dofleet()
+        .arg("run")
+        .arg(&exp)
+        .arg("--out")
+        .arg(&out)
+        .args(["--quiet", "--no-plots", "--force", "--slo", "p99<=1h"])
+        .args(["--set", "replications=1"])
+        .assert()
+        .code(4)
+        .stdout(predicate::str::contains(
+            "Answer: undecided: none is known to meet every objective",
+        ))
+        .stdout(predicate::str::contains(
+            "one replication cannot claim confidence",
+        ));
+}
+
+/// A key that only matters under another setting warns, naming both keys
+/// and where it was set; the run goes on. Set where it matters, or left at
+/// the default (as a resolved config.toml spells it), it says nothing.
+#[test]
+fn a_key_without_the_setting_it_needs_warns_naming_both() {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(tmp.path().join("t.csv"), "timestamp_ms,tenant\n0,a\n5,b\n")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let exp = tmp.path().join("inert.toml");
+    std::fs::write(
+        &exp,
+        "[workload]\ntrace = \"t.csv\"\n[prewarm]\ntop_k = 7\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    dofleet()
+        .arg("config")
+        .arg(&exp)
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains("inert.toml:2:9: `workload.trace` is set but only matters with workload.arrivals = \"trace\""))
+        .stderr(predicate::str::contains("inert.toml:4:9: `prewarm.top_k` is set but only matters with \"prewarm\" in policies"));
+    let used = tmp.path().join("used.toml");
+    std::fs::write(
+        &used,
+        "policies = [\"prewarm\"]\n[workload]\narrivals = \"trace\"\ntrace = \"t.csv\"\n[prewarm]\ntop_k = 7\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let out = dofleet()
+        .arg("config")
+        .arg(&used)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(out.status.success());
+    assert!(
+        !String::from_utf8_lossy(&out.stderr).contains("warning"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The resolved configuration sets every key, at the default's values.
+    let resolved = tmp.path().join("resolved.toml");
+    std::fs::write(
+        &resolved,
+        &dofleet()
+            .arg("config")
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"))
+            .stdout,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let out = dofleet()
+        .arg("config")
+        .arg(&resolved)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        !String::from_utf8_lossy(&out.stderr).contains("warning"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

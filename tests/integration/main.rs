@@ -20,6 +20,7 @@ mod planning;
 mod policies;
 mod policy_ceilings;
 mod seed_tables;
+mod sensitivity;
 mod shard_reruns;
 mod slurm;
 mod snapshots;

@@ -31,3 +31,46 @@ fn runs_csv_of_a_small_default_run() {
     let (experiment, results) = small();
     insta::assert_snapshot!(String::from_utf8(runs_csv(&experiment, &results).unwrap()).unwrap());
 }
+
+/// The bill's items add up to its total in every replication, and each
+/// item is its own price applied to its own usage (docs/model.md#cost).
+#[test]
+fn the_cost_items_sum_to_the_total() {
+    let (_, results) = small();
+    let index = |name: &str| {
+        dofleet::metrics::METRICS
+            .iter()
+            .position(|m| m.name == name)
+            .unwrap_or_else(|| panic!("{name}"))
+    };
+    let items = [
+        "cost_do_requests_usd_month",
+        "cost_do_duration_usd_month",
+        "cost_worker_requests_usd_month",
+        "cost_cpu_usd_month",
+        "cost_r2_usd_month",
+    ]
+    .map(index);
+    let total = index("cost_usd_month");
+    let requests = index("requests_month");
+    let mut some_cpu = false;
+    for row in &results.rows {
+        for run in &row.runs {
+            let sum: f64 = items.iter().map(|&i| run.values[i]).sum();
+            assert!(
+                (sum - run.values[total]).abs() <= 1e-9 * run.values[total].abs().max(1.0),
+                "{}: {sum} vs {}",
+                row.label,
+                run.values[total]
+            );
+            // DO requests at $0.15/M after the first million.
+            let want = (run.values[requests] - 1e6).max(0.0) * 0.15 / 1e6;
+            assert!((run.values[items[0]] - want).abs() < 1e-9, "{}", row.label);
+            some_cpu |= run.values[items[3]] > 0.0;
+        }
+    }
+    assert!(
+        some_cpu,
+        "no architecture bills CPU: the test cannot fail on it"
+    );
+}

@@ -63,6 +63,9 @@ pub struct ExperimentSpec {
     pub points: Vec<SweepPoint>,
     /// The `[slo]` table: objectives to judge the results against.
     pub slo: SloSpec,
+    /// Keys set that change nothing here (they only matter under another
+    /// setting), one sentence each naming both keys.
+    pub warnings: Vec<String>,
 }
 
 /// One point of the grid.
@@ -96,6 +99,7 @@ pub fn load_experiment_source(
     sets: &[String],
 ) -> Result<ExperimentSpec, ConfigError> {
     let mut layers = default_layers();
+    let default_count = layers.len();
     let has_file = source.is_some();
     if let Some(source) = source {
         layers.extend(extends_chain(source)?);
@@ -107,6 +111,7 @@ pub fn load_experiment_source(
     }
 
     let mut merged = Merged::default();
+    let mut defaults = Merged::default();
     let mut dimensions: Vec<Dimension> = Vec::new();
     let mut name = None;
     let mut description = None;
@@ -120,6 +125,9 @@ pub fn load_experiment_source(
             .map_err(|e| sweep_hint(e, index >= first_set))?;
         dimensions.retain(|d| !assignments.iter().any(|a| a.key == d.key));
         merged.apply(assignments);
+        if index + 1 == default_count {
+            defaults = merged.clone();
+        }
         let meta = read_meta(source, index, index >= first_set)?;
         if index >= first_set || Some(index) == experiment_layer {
             name = meta.name.or(name);
@@ -147,6 +155,13 @@ pub fn load_experiment_source(
             )
         })?,
     };
+    let configs: Vec<&Config> = points.iter().map(|p| &p.config).collect();
+    let warnings = super::warnings::inert_keys(
+        merged.set_from(default_count),
+        |key| defaults.setting(key),
+        &layers,
+        &configs,
+    );
     let name = name
         .or(default_name)
         .unwrap_or_else(|| "default".to_string());
@@ -160,6 +175,7 @@ pub fn load_experiment_source(
             .collect(),
         points,
         slo,
+        warnings,
     })
 }
 

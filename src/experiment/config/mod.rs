@@ -28,6 +28,7 @@ mod schema;
 mod sweep;
 mod to_toml;
 mod traffic_keys;
+mod warnings;
 
 #[cfg(test)]
 mod tests;
@@ -47,6 +48,7 @@ pub use experiment_file::{
 pub use objectives::{ObjectiveText, SloSpec};
 pub use schema::{integer_max, is_known_key, known_keys, nearest_known_key};
 pub use sweep::SweptValue;
+pub use warnings::unmet_need;
 
 /// The default model, `models/cloudflare.toml`, compiled into the binary.
 pub const DEFAULT_MODEL: &str = include_str!("../../../models/cloudflare.toml");

@@ -41,6 +41,22 @@ pub(crate) struct Merged {
 }
 
 impl Merged {
+    /// The settings made by layers `first_layer` onwards, in key order.
+    pub(crate) fn set_from(
+        &self,
+        first_layer: usize,
+    ) -> impl Iterator<Item = (&'static str, &Setting, &Origin)> {
+        self.settings
+            .iter()
+            .filter(move |(_, (_, origin))| origin.layer >= first_layer)
+            .map(|(key, (setting, origin))| (*key, setting, origin))
+    }
+
+    /// The setting of `key`, if a layer made one.
+    pub(crate) fn setting(&self, key: &str) -> Option<&Setting> {
+        self.settings.get(key).map(|(setting, _)| setting)
+    }
+
     /// Applies one layer on top of the previous ones.
     pub(crate) fn apply(&mut self, assignments: Vec<Assignment>) {
         for a in assignments {

@@ -60,6 +60,39 @@ impl Unit {
     }
 }
 
+impl Unit {
+    /// The labels of evenly spaced ticks `step` apart: one unit for the
+    /// whole axis (seconds for every tick once one reaches 1 s) and enough
+    /// decimals that no two ticks read the same.
+    pub fn linear_labels(self, ticks: &[f64], step: f64) -> Vec<String> {
+        let largest = ticks.iter().fold(0.0f64, |m, t| m.max(t.abs()));
+        let (scale, suffix) = match self {
+            Unit::Ms if largest >= 1000.0 => (1000.0, " s"),
+            Unit::Ms => (1.0, " ms"),
+            Unit::Percent => (0.01, "%"),
+            Unit::Gb => (1.0, " GB"),
+            Unit::Plain if largest >= 10_000.0 => return ticks.iter().map(|&t| short(t)).collect(),
+            Unit::Plain => (1.0, ""),
+        };
+        let scaled = step / scale;
+        let decimals = if scaled.is_finite() && scaled > 0.0 {
+            (-scaled.log10() - 1e-9).ceil().clamp(0.0, 6.0) as usize
+        } else {
+            0
+        };
+        ticks
+            .iter()
+            .map(|&t| {
+                let mut text = format!("{:.decimals$}", t / scale);
+                if text.starts_with("-0") && text.trim_start_matches(['-', '0', '.']).is_empty() {
+                    text = text[1..].to_string();
+                }
+                format!("{text}{suffix}")
+            })
+            .collect()
+    }
+}
+
 /// An axis: its range, ticks and labels, in plot coordinates (log10 of the
 /// value on a log axis, the index on a categorical one).
 #[derive(Debug, Clone)]
@@ -139,7 +172,7 @@ impl Axis {
             }
             t += step;
         }
-        let labels = ticks.iter().map(|&t| unit.label(t)).collect();
+        let labels = unit.linear_labels(&ticks, step);
         Axis {
             lo,
             hi,
@@ -325,6 +358,23 @@ pub type Coord2 = Cartesian2d<Ticked, Ticked>;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn linear_ticks_never_read_the_same_and_share_one_unit() {
+        let a = Axis::linear(152.1, 154.3, Unit::Ms, 5, false);
+        let labels = a.labels().to_vec();
+        let mut unique = labels.clone();
+        unique.dedup();
+        assert_eq!(labels, unique);
+        assert!(labels.iter().any(|l| l == "152.5 ms"), "{labels:?}");
+        let a = Axis::linear(0.0, 2400.0, Unit::Ms, 5, true);
+        assert!(
+            a.labels().iter().all(|l| l.ends_with(" s")),
+            "{:?}",
+            a.labels()
+        );
+        assert_eq!(a.label_at(500.0), "0.5 s");
+    }
 
     #[test]
     fn labels_carry_units_and_few_digits() {

@@ -29,6 +29,7 @@ mod raster;
 pub mod style;
 mod sweep;
 mod timeline;
+pub mod tornado;
 
 use std::path::{Path, PathBuf};
 
@@ -86,6 +87,7 @@ pub enum Chart {
     Pareto(pareto::ParetoChart),
     Ordinal(ordinal::OrdinalChart),
     Timeline(timeline::TimelineChart),
+    Tornado(tornado::TornadoChart),
 }
 
 /// A chart with its file name (without extension).
@@ -104,6 +106,7 @@ impl Chart {
             Chart::Pareto(c) => c.title(),
             Chart::Ordinal(c) => c.title(),
             Chart::Timeline(c) => c.title(),
+            Chart::Tornado(c) => c.title(),
         }
     }
 
@@ -115,6 +118,7 @@ impl Chart {
             Chart::Pareto(c) => c.size(),
             Chart::Ordinal(c) => c.size(),
             Chart::Timeline(c) => c.size(),
+            Chart::Tornado(c) => c.size(),
         }
     }
 
@@ -127,6 +131,7 @@ impl Chart {
             Chart::Pareto(c) => c.draw(root),
             Chart::Ordinal(c) => c.draw(root),
             Chart::Timeline(c) => c.draw(root),
+            Chart::Tornado(c) => c.draw(root),
         }?;
         root.present()?;
         Ok(())
