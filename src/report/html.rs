@@ -187,13 +187,31 @@ fn cell(results: &Results, row: &Row, column: &str) -> String {
     let ci = results.summary.get(row, &format!("{column}_ci95"));
     let mut out = escape(&format_value(column, mean));
     if mean.is_finite() && ci.is_finite() {
-        let _ = write!(
-            out,
-            " <span class=\"ci\">± {}</span>",
-            escape(&format_value(column, ci))
-        );
+        let resolution = histogram_resolution(column, mean);
+        let text = if ci < resolution {
+            // Every replication in one bucket: "± 0.00 ms" would claim a
+            // precision the histogram does not have.
+            format!(
+                "± &lt; {} (histogram resolution)",
+                escape(&format_value(column, resolution))
+            )
+        } else {
+            format!("± {}", escape(&format_value(column, ci)))
+        };
+        let _ = write!(out, " <span class=\"ci\">{text}</span>");
     }
     out
+}
+
+/// The resolution of a latency read from a histogram at `value` (3
+/// significant digits: 1 part in 1000), or 0 for a column that is not.
+fn histogram_resolution(column: &str, value: f64) -> f64 {
+    let from_histogram = column.ends_with("_ms") && column != "load_time_mean_ms";
+    if from_histogram {
+        value.abs() * 1e-3
+    } else {
+        0.0
+    }
 }
 
 /// A table; its first `text` columns hold text (left-aligned), the others
@@ -234,7 +252,7 @@ impl Page<'_> {
             out.push_str("<li><a href=\"#sweep\">The sweep</a></li>\n");
             out.push_str(pareto);
         }
-        for p in plots::charted_points(self.results.points.len()) {
+        for p in 0..self.results.points.len() {
             let label = self.point_title(p);
             let _ = writeln!(
                 out,
@@ -340,7 +358,9 @@ impl Page<'_> {
         if self.several() {
             self.pareto(out);
         }
-        for p in plots::charted_points(r.points.len()) {
+        // Every point gets its section; only the charts are capped.
+        let charted = plots::charted_points(r.points.len());
+        for p in 0..r.points.len() {
             let suffix = if self.several() {
                 format!("-p{}", p + 1)
             } else {
@@ -352,6 +372,16 @@ impl Page<'_> {
                 p + 1,
                 escape(&self.point_title(p))
             );
+            if !charted.contains(&p) {
+                let _ = writeln!(
+                    out,
+                    "<p>No charts for this point: the experiment has more than {} points, and \
+                     per-point charts are drawn for {} of them (first and last included); \
+                     its tables follow.</p>",
+                    plots::MAX_POINT_CHARTS,
+                    plots::MAX_POINT_CHARTS
+                );
+            }
             out.push_str("<h3>Comparison with other architectures (simulated; medians)</h3>\n");
             self.comparison(p, out);
             self.figure(
@@ -533,6 +563,13 @@ impl Page<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn latencies_have_the_histograms_resolution_and_others_none() {
+        assert!((histogram_resolution("latency_p99_ms", 1100.0) - 1.1).abs() < 1e-12);
+        assert_eq!(histogram_resolution("load_time_mean_ms", 1100.0), 0.0);
+        assert_eq!(histogram_resolution("cold_start_fraction", 0.5), 0.0);
+    }
 
     #[test]
     fn escapes_markup() {

@@ -449,6 +449,21 @@ pub fn compact_value(cell: &str) -> String {
             }
         }
     }
+    if trimmed.starts_with('[') {
+        if let Ok(table) = toml::from_str::<toml::Table>(&format!("v = {trimmed}")) {
+            if let Some(toml::Value::Array(items)) = table.get("v") {
+                let names: Vec<String> = items
+                    .iter()
+                    .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string))
+                    .collect();
+                return if names.is_empty() {
+                    "none".into()
+                } else {
+                    names.join("+")
+                };
+            }
+        }
+    }
     if let Ok(n) = trimmed.parse::<u64>() {
         if n >= 10_000 {
             return si_count(n as f64);
@@ -491,6 +506,11 @@ mod tests {
         assert_eq!(compact_value("1000"), "1000");
         assert_eq!(compact_value("0.8"), "0.8");
         assert_eq!(compact_value("25000"), "25k");
+        assert_eq!(compact_value("[]"), "none");
+        assert_eq!(
+            compact_value(r#"["prewarm", "streaming"]"#),
+            "prewarm+streaming"
+        );
         assert_eq!(si_count(2_500_000.0), "2.5M");
     }
 

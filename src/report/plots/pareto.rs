@@ -1,6 +1,9 @@
 //! Fleet memory against p99 latency for every run of the experiment (every
 //! replication of every point and architecture, from `runs.csv`), with the
-//! Pareto frontier: the runs that no other run beats on both.
+//! Pareto frontier of each workload: the runs that no other run of the
+//! same workload beats on both. A workload is a combination of the swept
+//! `workload.*` values; runs of different workloads answer different
+//! questions and are never on one frontier.
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -9,19 +12,24 @@ use super::data::Results;
 use super::style::{self, Axis, LegendEntry, Mark, SeriesStyle, Unit};
 use super::DrawError;
 
-/// One architecture's runs, `(memory_mean_mb in GB, latency_p99_ms)`.
+/// One architecture's runs, `(memory_mean_mb in GB, latency_p99_ms,
+/// workload)` (the workload an index into [`ParetoChart::frontiers`]).
 #[derive(Debug, Clone)]
 struct Group {
     label: String,
     style: SeriesStyle,
-    runs: Vec<(f64, f64)>,
+    runs: Vec<(f64, f64, usize)>,
 }
+
+/// Panels per row when there are several workloads.
+const COLUMNS: usize = 3;
 
 /// The memory-latency scatter.
 #[derive(Debug, Clone)]
 pub struct ParetoChart {
     groups: Vec<Group>,
-    frontier: Vec<(f64, f64)>,
+    /// Per workload: its label (empty when there is one) and its frontier.
+    frontiers: Vec<(String, Vec<(f64, f64)>)>,
 }
 
 /// The Pareto frontier of `points` (both coordinates to minimise), sorted
@@ -56,20 +64,43 @@ impl ParetoChart {
                 runs: Vec::new(),
             })
             .collect();
+        let workload_keys: Vec<usize> = (0..results.swept_keys.len())
+            .filter(|&i| results.swept_keys[i].starts_with("workload."))
+            .collect();
+        let mut workloads: Vec<(String, Vec<(f64, f64)>)> = Vec::new();
         for row in &results.runs.rows {
             let m = results.runs.get(row, "memory_mean_mb") / 1024.0;
             let p = results.runs.get(row, "latency_p99_ms");
             if !(m.is_finite() && p.is_finite() && m > 0.0 && p > 0.0) {
                 continue;
             }
+            let label: Vec<String> = workload_keys
+                .iter()
+                .filter_map(|&k| {
+                    let v = results.points.get(row.point)?.get(k)?;
+                    let key = results.swept_keys[k].trim_start_matches("workload.");
+                    Some(format!("{key} = {}", super::data::compact_value(v)))
+                })
+                .collect();
+            let label = label.join(", ");
+            let w = match workloads.iter().position(|(l, _)| *l == label) {
+                Some(w) => w,
+                None => {
+                    workloads.push((label, Vec::new()));
+                    workloads.len() - 1
+                }
+            };
+            workloads[w].1.push((m, p));
             if let Some(i) = results.variants.iter().position(|v| *v == row.variant) {
-                groups[i].runs.push((m, p));
+                groups[i].runs.push((m, p, w));
             }
         }
         groups.retain(|g| !g.runs.is_empty());
-        let all: Vec<(f64, f64)> = groups.iter().flat_map(|g| g.runs.clone()).collect();
-        let frontier = frontier(&all);
-        (!groups.is_empty()).then_some(ParetoChart { groups, frontier })
+        let frontiers = workloads
+            .into_iter()
+            .map(|(label, runs)| (label, frontier(&runs)))
+            .collect();
+        (!groups.is_empty()).then_some(ParetoChart { groups, frontiers })
     }
 
     pub fn title(&self) -> String {
@@ -77,7 +108,10 @@ impl ParetoChart {
     }
 
     pub fn size(&self) -> (u32, u32) {
-        (1000, 680)
+        match self.frontiers.len() {
+            0 | 1 => (1000, 680),
+            n => (1400, 190 + n.div_ceil(COLUMNS) as u32 * 380),
+        }
     }
 
     pub fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), DrawError> {
@@ -95,15 +129,24 @@ impl ParetoChart {
             })
             .collect();
         entries.push(LegendEntry {
-            label: "Pareto frontier (no run has both less memory and a lower p99)".into(),
+            label: if self.frontiers.len() > 1 {
+                "Pareto frontier of the workload (no run of it has both less memory and a lower p99)"
+                    .into()
+            } else {
+                "Pareto frontier (no run has both less memory and a lower p99)".into()
+            },
             mark: Mark::Line(BLACK, false),
         });
         let (w, _) = area.dim_in_pixel();
         let rows = style::legend_rows(&area, &entries, w as i32 - 20);
         let (legend, plot) = area.split_vertically(style::legend_height(rows));
         style::draw_legend(&legend, &entries)?;
-
-        let all: Vec<(f64, f64)> = self.groups.iter().flat_map(|g| g.runs.clone()).collect();
+        // One axis pair for all panels, so that workloads compare.
+        let all: Vec<(f64, f64)> = self
+            .groups
+            .iter()
+            .flat_map(|g| g.runs.iter().map(|r| (r.0, r.1)))
+            .collect();
         let x = Axis::auto(
             &all.iter().map(|p| p.0).collect::<Vec<_>>(),
             Unit::Gb,
@@ -116,6 +159,26 @@ impl ParetoChart {
             10.0,
             false,
         );
+        if self.frontiers.len() <= 1 {
+            return self.draw_panel(&plot, "", 0, &x, &y);
+        }
+        let cells = plot.split_evenly((self.frontiers.len().div_ceil(COLUMNS), COLUMNS));
+        for (i, cell) in cells.iter().enumerate().take(self.frontiers.len()) {
+            let caption = &self.frontiers[i].0;
+            self.draw_panel(&cell.margin(4, 4, 6, 6), caption, i, &x, &y)?;
+        }
+        Ok(())
+    }
+
+    /// The runs of workload `workload` and its frontier.
+    fn draw_panel<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+        caption: &str,
+        workload: usize,
+        x: &Axis,
+        y: &Axis,
+    ) -> Result<(), DrawError> {
         let x_desc = if x.log {
             "fleet memory, time average (GB, log scale)"
         } else {
@@ -126,24 +189,28 @@ impl ParetoChart {
         } else {
             "p99 latency"
         };
-        let mut chart = style::chart(&plot, "", &x, &y, x_desc, y_desc)?;
-        let mut steps: Vec<(f64, f64)> = Vec::new();
-        for (i, &(m, p)) in self.frontier.iter().enumerate() {
-            if i > 0 {
-                steps.push((x.pos(m), steps.last().map_or(y.pos(p), |s| s.1)));
+        let mut chart = style::chart(area, caption, x, y, x_desc, y_desc)?;
+        if let Some((_, frontier)) = self.frontiers.get(workload) {
+            let mut steps: Vec<(f64, f64)> = Vec::new();
+            for (i, &(m, p)) in frontier.iter().enumerate() {
+                if i > 0 {
+                    steps.push((x.pos(m), steps.last().map_or(y.pos(p), |s| s.1)));
+                }
+                steps.push((x.pos(m), y.pos(p)));
             }
-            steps.push((x.pos(m), y.pos(p)));
-        }
-        if steps.len() > 1 {
-            chart.draw_series(std::iter::once(PathElement::new(
-                steps,
-                BLACK.stroke_width(2),
-            )))?;
+            if steps.len() > 1 {
+                chart.draw_series(std::iter::once(PathElement::new(
+                    steps,
+                    BLACK.stroke_width(2),
+                )))?;
+            }
         }
         for g in &self.groups {
-            for &(m, p) in &g.runs {
-                let at = (x.pos(m), y.pos(p));
-                style::draw_marker(&mut chart, at, g.style.shape, 6, g.style.color)?;
+            for &(m, p, w) in &g.runs {
+                if w == workload {
+                    let at = (x.pos(m), y.pos(p));
+                    style::draw_marker(&mut chart, at, g.style.shape, 6, g.style.color)?;
+                }
             }
         }
         Ok(())

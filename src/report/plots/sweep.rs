@@ -1,10 +1,15 @@
-//! Headline metrics against one swept key, one line per architecture (and
-//! per value of the other swept keys), with the 95% confidence band of
-//! each mean (the `_ci95` columns) shaded around it.
+//! Headline metrics against one swept key, one series per architecture,
+//! with the 95% confidence interval of each mean (the `_ci95` columns).
+//! Each combination of the other swept keys' values gets its own row of
+//! panels (small multiples), so the legend lists only architectures.
 //!
 //! The swept values become the x axis: numbers on a linear axis, or a log
-//! one when they span two decades or more (tenants from 10^3 to 10^7);
-//! anything else (durations, distributions) as evenly spaced categories.
+//! one when they span two decades or more (tenants from 10^3 to 10^7),
+//! joined by lines with shaded bands; anything else (policies, durations,
+//! distributions) as categories, each architecture's marker and interval
+//! side by side and never joined by a line (there is nothing between two
+//! categories). Categories whose names do not fit are numbered, and the
+//! numbers are listed under the legend.
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -57,17 +62,33 @@ struct Series {
     points: Vec<(f64, Vec<(f64, f64)>)>,
 }
 
+/// The series of one combination of the other swept keys' values.
+#[derive(Debug, Clone)]
+struct Facet {
+    /// `workload.tenants = 10k` (empty when no other key is swept).
+    caption: String,
+    series: Vec<Series>,
+}
+
 /// Metrics against one swept key.
 #[derive(Debug, Clone)]
 pub struct SweepChart {
     key: String,
     subtitle: String,
     x: Axis,
-    series: Vec<Series>,
+    /// Values are categories: markers side by side, no lines.
+    categorical: bool,
+    /// The numbered categories' names, when they are numbered.
+    note: Option<String>,
+    facets: Vec<Facet>,
 }
 
-/// The x axis for a key's values, and each value's position on it.
-fn x_axis(values: &[String]) -> (Axis, Vec<f64>) {
+/// Category names longer than this, together, are numbered instead.
+const CATEGORY_CHARS: usize = 56;
+
+/// The x axis for a key's values, each value's position on it, whether
+/// they are categories, and the list of numbered categories if numbered.
+fn x_axis(key: &str, values: &[String]) -> (Axis, Vec<f64>, bool, Option<String>) {
     let numbers: Option<Vec<f64>> = values
         .iter()
         .map(|v| v.trim().parse::<f64>().ok().filter(|x| x.is_finite()))
@@ -75,7 +96,18 @@ fn x_axis(values: &[String]) -> (Axis, Vec<f64>) {
     let labels: Vec<String> = values.iter().map(|v| compact_value(v)).collect();
     let Some(numbers) = numbers else {
         let positions = (0..values.len()).map(|i| i as f64).collect();
-        return (Axis::categories(labels), positions);
+        let chars: usize = labels.iter().map(|l| l.chars().count() + 2).sum();
+        if chars <= CATEGORY_CHARS {
+            return (Axis::categories(labels), positions, true, None);
+        }
+        let names: Vec<String> = values
+            .iter()
+            .enumerate()
+            .map(|(i, v)| format!("{} = {}", i + 1, full_value(v)))
+            .collect();
+        let numbered = (1..=values.len()).map(|i| i.to_string()).collect();
+        let note = format!("{key}: {}", names.join("; "));
+        return (Axis::categories(numbered), positions, true, Some(note));
     };
     let (lo, hi) = style::extent(numbers.iter().copied()).unwrap_or((0.0, 1.0));
     // Values spanning more than 30x are usually a geometric sweep (64 MB
@@ -93,10 +125,20 @@ fn x_axis(values: &[String]) -> (Axis, Vec<f64>) {
         } else {
             Axis::linear(lo, hi, Unit::Plain, 8, false)
         };
-        return (axis, positions);
+        return (axis, positions, false, None);
     }
     let axis = Axis::custom(plo - pad, phi + pad, positions.clone(), labels, false);
-    (axis, positions)
+    (axis, positions, false, None)
+}
+
+/// A value in full for the list of numbered categories (lists as
+/// `a+b`, `none` for an empty one; anything else as written).
+fn full_value(v: &str) -> String {
+    if v.trim().starts_with('[') {
+        compact_value(v)
+    } else {
+        v.trim().to_string()
+    }
 }
 
 impl SweepChart {
@@ -111,11 +153,10 @@ impl SweepChart {
                 values.push(v.clone());
             }
         }
-        let (x, positions) = x_axis(&values);
-        // One series per (variant, values of the other keys): the variant
-        // gives the colour, the other keys' values the marker.
-        let mut series: Vec<(Variant, Vec<String>, Series)> = Vec::new();
-        let mut other_values: Vec<Vec<String>> = Vec::new();
+        let (x, positions, categorical, note) = x_axis(&key, &values);
+        // One facet per combination of the other keys' values, one series
+        // per variant in it.
+        let mut facets: Vec<(Vec<String>, Facet)> = Vec::new();
         for row in &results.summary.rows {
             let point = results.points.get(row.point)?;
             let others: Vec<String> = point
@@ -134,18 +175,10 @@ impl SweepChart {
                     )
                 })
                 .collect();
-            let found = series
-                .iter_mut()
-                .find(|(v, o, _)| *v == row.variant && *o == others);
-            match found {
-                Some((_, _, s)) => s.points.push((positions[at], metrics)),
+            let facet = match facets.iter().position(|(o, _)| *o == others) {
+                Some(i) => &mut facets[i].1,
                 None => {
-                    let index = results
-                        .variants
-                        .iter()
-                        .position(|v| *v == row.variant)
-                        .unwrap_or(0);
-                    let other_keys: Vec<String> = results
+                    let caption: Vec<String> = results
                         .swept_keys
                         .iter()
                         .enumerate()
@@ -153,34 +186,48 @@ impl SweepChart {
                         .zip(&others)
                         .map(|((_, k), v)| format!("{k} = {}", compact_value(v)))
                         .collect();
-                    let mut label = row.variant.title();
-                    let mut style = style::variant_style(&row.variant, index);
-                    if !other_keys.is_empty() {
-                        label = format!("{label}, {}", other_keys.join(", "));
-                        let k = match other_values.iter().position(|o| *o == others) {
-                            Some(k) => k,
-                            None => {
-                                other_values.push(others.clone());
-                                other_values.len() - 1
-                            }
-                        };
-                        style.shape = style::Shape::ALL[k % style::Shape::ALL.len()];
-                    }
-                    series.push((
-                        row.variant.clone(),
-                        others,
-                        Series {
-                            label,
-                            style,
-                            points: vec![(positions[at], metrics)],
+                    facets.push((
+                        others.clone(),
+                        Facet {
+                            caption: caption.join(", "),
+                            series: Vec::new(),
                         },
                     ));
+                    &mut facets.last_mut()?.1
+                }
+            };
+            // Sweeping the policies, a series is an architecture whatever
+            // its policies (they are the x axis).
+            let variant = if key == "policies" {
+                Variant {
+                    policy: "none".into(),
+                    ..row.variant.clone()
+                }
+            } else {
+                row.variant.clone()
+            };
+            let label = variant.title();
+            match facet.series.iter_mut().find(|s| s.label == label) {
+                Some(s) => s.points.push((positions[at], metrics)),
+                None => {
+                    let index = results
+                        .variants
+                        .iter()
+                        .position(|v| *v == row.variant)
+                        .unwrap_or(0);
+                    facet.series.push(Series {
+                        label,
+                        style: style::variant_style(&variant, index),
+                        points: vec![(positions[at], metrics)],
+                    });
                 }
             }
         }
-        let mut series: Vec<Series> = series.into_iter().map(|(_, _, s)| s).collect();
-        for s in &mut series {
-            s.points.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let mut facets: Vec<Facet> = facets.into_iter().map(|(_, f)| f).collect();
+        for f in &mut facets {
+            for s in &mut f.series {
+                s.points.sort_by(|a, b| a.0.total_cmp(&b.0));
+            }
         }
         let has_ci = results
             .summary
@@ -188,17 +235,21 @@ impl SweepChart {
             .names()
             .iter()
             .any(|c| c.ends_with("_ci95"));
-        let subtitle = if has_ci {
+        let subtitle = if has_ci && categorical {
+            "means over replications; vertical bars: 95% confidence interval of the mean"
+        } else if has_ci {
             "means over replications; shaded: 95% confidence interval of the mean"
         } else {
             "one replication per point: no confidence intervals (set replications > 1)"
         }
         .to_string();
-        (!series.is_empty()).then_some(SweepChart {
+        (!facets.is_empty()).then_some(SweepChart {
             key,
             subtitle,
             x,
-            series,
+            categorical,
+            note,
+            facets,
         })
     }
 
@@ -207,26 +258,52 @@ impl SweepChart {
     }
 
     pub fn size(&self) -> (u32, u32) {
-        (1500, 980)
+        (1500, 160 + 820 * self.facets.len().max(1) as u32)
     }
 
     pub fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), DrawError> {
         let area = style::titled(root, &self.title(), &self.subtitle)?;
-        let entries: Vec<LegendEntry> = self
-            .series
-            .iter()
-            .map(|s| LegendEntry {
-                label: s.label.clone(),
-                mark: Mark::Series(s.style),
-            })
-            .collect();
+        let mut entries: Vec<LegendEntry> = Vec::new();
+        for s in self.facets.iter().flat_map(|f| &f.series) {
+            if !entries.iter().any(|e| e.label == s.label) {
+                entries.push(LegendEntry {
+                    label: s.label.clone(),
+                    mark: Mark::Series(s.style),
+                });
+            }
+        }
         let (w, _) = area.dim_in_pixel();
         let rows = style::legend_rows(&area, &entries, w as i32 - 20);
-        let (legend, grid) = area.split_vertically(style::legend_height(rows));
+        let (legend, mut grid) = area.split_vertically(style::legend_height(rows));
         style::draw_legend(&legend, &entries)?;
-        let panels = grid.split_evenly((2, 3));
-        for (i, (panel, (_, title, unit, _, ratio))) in panels.iter().zip(PANELS).enumerate() {
-            self.draw_panel(&panel.margin(6, 6, 6, 6), i, title, unit, ratio)?;
+        if let Some(note) = &self.note {
+            let lines = wrap(note, 170);
+            let (strip, rest) = grid.split_vertically(lines.len() as i32 * 18 + 8);
+            for (i, line) in lines.iter().enumerate() {
+                strip.draw_text(line, &style::text(style::TICK), (16, 4 + i as i32 * 18))?;
+            }
+            grid = rest;
+        }
+        let facet_areas = grid.split_evenly((self.facets.len().max(1), 1));
+        for (facet, area) in self.facets.iter().zip(facet_areas) {
+            let area = if facet.caption.is_empty() {
+                area
+            } else {
+                let (w, _) = area.dim_in_pixel();
+                area.draw_text(
+                    &facet.caption,
+                    &style::bold(style::SUBTITLE).pos(plotters::style::text_anchor::Pos::new(
+                        plotters::style::text_anchor::HPos::Center,
+                        plotters::style::text_anchor::VPos::Top,
+                    )),
+                    (w as i32 / 2, 6),
+                )?;
+                area.split_vertically(style::SUBTITLE as i32 + 14).1
+            };
+            let panels = area.split_evenly((2, 3));
+            for (i, (panel, (_, title, unit, _, ratio))) in panels.iter().zip(PANELS).enumerate() {
+                self.draw_panel(&panel.margin(6, 6, 6, 6), facet, i, title, unit, ratio)?;
+            }
         }
         Ok(())
     }
@@ -234,12 +311,13 @@ impl SweepChart {
     fn draw_panel<DB: DrawingBackend>(
         &self,
         area: &DrawingArea<DB, Shift>,
+        facet: &Facet,
         metric: usize,
         title: &str,
         unit: Unit,
         ratio: f64,
     ) -> Result<(), DrawError> {
-        let values: Vec<f64> = self
+        let values: Vec<f64> = facet
             .series
             .iter()
             .flat_map(|s| s.points.iter().map(|p| p.1[metric]))
@@ -257,15 +335,40 @@ impl SweepChart {
             Axis::auto(&values, unit, ratio, from_zero)
         };
         let y_desc = match (unit, y.log) {
-            (Unit::Ms, true) => "ms, log scale",
-            (Unit::Ms, false) => "ms",
+            (Unit::Ms, true) => "latency, log scale",
+            (Unit::Ms, false) => "latency",
             (Unit::Percent, _) => "% of requests",
             (Unit::Gb, true) => "GB, log scale",
             (Unit::Gb, false) => "GB",
             (Unit::Plain, _) => "instances",
         };
         let mut chart = style::chart(area, title, &self.x, &y, &self.key, y_desc)?;
-        for s in &self.series {
+        if self.categorical {
+            // Side by side, each with its interval; nothing joins them.
+            let n = facet.series.len().max(1) as f64;
+            for (j, s) in facet.series.iter().enumerate() {
+                let dx = (j as f64 - (n - 1.0) / 2.0) * 0.7 / n;
+                for (x, m) in &s.points {
+                    let (mean, ci) = m[metric];
+                    let py = y.pos(mean);
+                    if !py.is_finite() {
+                        continue;
+                    }
+                    if ci.is_finite() && ci > 0.0 {
+                        chart.draw_series(std::iter::once(PathElement::new(
+                            vec![
+                                (x + dx, y.clamped(mean - ci)),
+                                (x + dx, y.clamped(mean + ci)),
+                            ],
+                            s.style.color.mix(0.8).stroke_width(2),
+                        )))?;
+                    }
+                    style::draw_marker(&mut chart, (x + dx, py), s.style.shape, 5, s.style.color)?;
+                }
+            }
+            return Ok(());
+        }
+        for s in &facet.series {
             // Bands over consecutive points that have an interval; a point
             // without one breaks the band.
             let mut bands: Vec<Vec<(f64, f64, f64)>> = vec![Vec::new()];
@@ -295,7 +398,7 @@ impl SweepChart {
                 }
             }
         }
-        for s in &self.series {
+        for s in &facet.series {
             // A line through consecutive drawable points; a gap breaks it.
             let mut run: Vec<(f64, f64)> = Vec::new();
             let mut runs: Vec<Vec<(f64, f64)>> = Vec::new();
@@ -321,24 +424,66 @@ impl SweepChart {
     }
 }
 
+/// `text` in lines of at most about `width` characters, broken at `; `.
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines: Vec<String> = vec![String::new()];
+    for part in text.split("; ") {
+        let line = lines.last_mut().map_or(0, |l| l.chars().count());
+        if line > 0 && line + part.chars().count() + 2 > width {
+            lines.push(String::new());
+        }
+        if let Some(l) = lines.last_mut() {
+            if !l.is_empty() {
+                l.push_str("; ");
+            }
+            l.push_str(part);
+        }
+    }
+    lines
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn x_axis_is_numeric_log_or_categorical() {
-        let (a, p) = x_axis(&["0.6".into(), "0.8".into(), "1.0".into()]);
+        let (a, p, categorical, _) = x_axis("k", &["0.6".into(), "0.8".into(), "1.0".into()]);
+        assert!(!categorical);
         assert!(!a.log);
         assert_eq!(p, vec![0.6, 0.8, 1.0]);
         assert_eq!(a.label_at(0.8), "0.8");
-        let (a, p) = x_axis(&["1000".into(), "100000".into(), "10000000".into()]);
+        let (a, p, _, _) = x_axis("k", &["1000".into(), "100000".into(), "10000000".into()]);
         assert_eq!(p, vec![3.0, 5.0, 7.0]);
         assert_eq!(a.label_at(7.0), "10M");
-        let (a, p) = x_axis(&[
-            "10s".into(),
-            "{ dist = \"uniform\", min = \"70s\", max = \"140s\" }".into(),
-        ]);
+        let (a, p, categorical, note) = x_axis(
+            "k",
+            &[
+                "10s".into(),
+                "{ dist = \"uniform\", min = \"70s\", max = \"140s\" }".into(),
+            ],
+        );
         assert_eq!(p, vec![0.0, 1.0]);
+        assert!(categorical && note.is_none());
         assert_eq!(a.label_at(1.0), "uniform 70s-140s");
+        // Long category names are numbered and listed.
+        let policies: Vec<String> = [
+            "[]",
+            "[\"prewarm\"]",
+            "[\"streaming\"]",
+            "[\"tiered_cache\"]",
+            "[\"prewarm\", \"streaming\", \"tiered_cache\", \"smart_delegation\"]",
+        ]
+        .map(String::from)
+        .to_vec();
+        let (a, _, _, note) = x_axis("policies", &policies);
+        assert_eq!(a.label_at(1.0), "2");
+        assert_eq!(
+            note.as_deref(),
+            Some(
+                "policies: 1 = none; 2 = prewarm; 3 = streaming; 4 = tiered_cache; \
+                 5 = prewarm+streaming+tiered_cache+smart_delegation"
+            )
+        );
     }
 }
