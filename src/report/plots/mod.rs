@@ -60,7 +60,7 @@ pub enum PlotError {
         line: usize,
         message: String,
     },
-    #[error("{path}: {source}")]
+    #[error("{path}")]
     Io {
         path: PathBuf,
         source: std::io::Error,
