@@ -57,6 +57,9 @@ pub enum ApiError {
     /// Runs could not be run (threads, a workload failing mid-run).
     #[error("{0}")]
     Run(String),
+    /// Stopped by its cancellation flag.
+    #[error("interrupted")]
+    Interrupted,
 }
 
 /// Loads an experiment: the embedded default, then `input`, then each
@@ -129,6 +132,7 @@ pub fn run(
     threads: usize,
     control: &RunControl,
 ) -> Result<Outcome, ApiError> {
+    check_resources(experiment, threads)?;
     let started = Instant::now();
     let options = RunOptions {
         threads,
@@ -169,6 +173,15 @@ pub fn run(
     })
 }
 
+/// What cannot run on this machine, or could make time wrap, is refused
+/// (the CLI's check; a notebook is not asked to confirm long work).
+fn check_resources(experiment: &Experiment, threads: usize) -> Result<(), ApiError> {
+    experiment
+        .check_resources(threads, crate::experiment::machine_memory(), true)
+        .map(|_| ())
+        .map_err(|e| ApiError::Input(e.to_string()))
+}
+
 /// The number of swept keys (every point has the same).
 fn swept_count(experiment: &Experiment) -> usize {
     experiment.points.first().map_or(0, |p| p.swept.len())
@@ -199,7 +212,14 @@ pub struct PlanOutcome {
 }
 
 /// Plans capacity for every (point, architecture) of `experiment`.
-pub fn plan(experiment: &Experiment, request: &PlanRequest) -> Result<PlanOutcome, ApiError> {
+/// Setting `cancel` stops the search (no candidate starts after it): the
+/// call then returns [`ApiError::Interrupted`].
+pub fn plan(
+    experiment: &Experiment,
+    request: &PlanRequest,
+    cancel: &Arc<AtomicBool>,
+) -> Result<PlanOutcome, ApiError> {
+    check_resources(experiment, request.threads)?;
     let slos = request
         .slos
         .iter()
@@ -221,9 +241,11 @@ pub fn plan(experiment: &Experiment, request: &PlanRequest) -> Result<PlanOutcom
         max: request.max,
         threads: request.threads,
         progress: false,
+        cancel: Some(cancel.clone()),
     };
     let plan = crate::planner::plan(experiment, &options).map_err(|e| match e {
         crate::planner::PlanError::Invalid(m) => ApiError::Input(m),
+        crate::planner::PlanError::Cancelled => ApiError::Interrupted,
         other => ApiError::Run(other.to_string()),
     })?;
     // The identifiers (architecture, policy), then the swept keys.
@@ -242,11 +264,14 @@ pub fn plan(experiment: &Experiment, request: &PlanRequest) -> Result<PlanOutcom
 
 /// How `dofleet fit` reads a trace: `tenant` is `function` or `app`,
 /// `spread` `uniform` or `poisson` (as `--tenant` and `--spread`).
+/// Setting `cancel` stops the replay: the call then returns
+/// [`ApiError::Interrupted`].
 pub fn fit(
     trace: &Path,
     tenant: &str,
     spread: &str,
     seed: u64,
+    cancel: &AtomicBool,
 ) -> Result<(TraceFit, String), ApiError> {
     let tenant_by = named(
         "tenant",
@@ -264,8 +289,13 @@ pub fn fit(
             ("poisson", TraceSpread::Poisson),
         ],
     )?;
-    let fitted =
-        fit_trace(trace, tenant_by, spread_by, seed).map_err(|e| ApiError::Trace(e.to_string()))?;
+    let fitted = fit_trace(trace, tenant_by, spread_by, seed, Some(cancel)).map_err(|e| {
+        if cancel.load(std::sync::atomic::Ordering::SeqCst) {
+            ApiError::Interrupted
+        } else {
+            ApiError::Trace(e.to_string())
+        }
+    })?;
     let shown = trace.display().to_string();
     let report = fitted.report(&shown, &format!("dofleet fit {shown}"));
     Ok((fitted, report))
@@ -503,9 +533,16 @@ mod tests {
             max: None,
             threads: 1,
         };
-        let e = plan(&experiment, &request).unwrap_err();
+        let e = plan(&experiment, &request, &Arc::default()).unwrap_err();
         assert!(e.to_string().contains("hosts, memory, compute"), "{e}");
-        let e = fit(Path::new("trace.csv"), "owner", "uniform", 1).unwrap_err();
+        let e = fit(
+            Path::new("trace.csv"),
+            "owner",
+            "uniform",
+            1,
+            &AtomicBool::new(false),
+        )
+        .unwrap_err();
         assert!(matches!(e, ApiError::Input(_)), "{e}");
     }
 }

@@ -8,7 +8,11 @@
 //! Invariants, checked by [`Dist`]'s constructors (the config loader uses
 //! them, so an invalid distribution never reaches a simulation):
 //! parameters are finite, `min <= max`, spreads are positive where they must
-//! be, and an empirical sample set is not empty.
+//! be, and an empirical sample set is not empty. [`Dist::check_bounded`]
+//! (also run by the loader) keeps the one-in-a-billion quantile within
+//! [`MAX_DURATION`], and every sample is clamped at it, so no draw can make
+//! time arithmetic wrap (a valid distribution is clamped with probability
+//! below 1e-9 per draw; `crate::time` says why the bound suffices).
 
 use std::sync::Arc;
 
@@ -17,7 +21,7 @@ use rand_distr::{Distribution, StandardNormal};
 use statrs::distribution::{ContinuousCDF, Normal};
 
 use crate::engine::SimRng;
-use crate::time::{format_duration, Nanos};
+use crate::time::{format_duration, Nanos, MAX_DURATION, MAX_DURATION_TEXT};
 
 /// A distribution of durations, sampled in nanoseconds.
 #[derive(Debug, Clone, PartialEq)]
@@ -152,21 +156,46 @@ impl Dist {
             Dist::Exponential { mean } => {
                 // 1 - u lies in (0, 1], so the logarithm is finite.
                 let u: f64 = rng.random();
-                round_ns(-(mean as f64) * (1.0 - u).ln())
+                round_ns(-(mean as f64) * (1.0 - u).ln()).min(MAX_DURATION)
             }
             Dist::LogNormal { mu, sigma } => {
                 let z: f64 = StandardNormal.sample(rng);
-                round_ns((mu + sigma * z).exp())
+                round_ns((mu + sigma * z).exp()).min(MAX_DURATION)
             }
             Dist::TruncatedNormal { mean, sd } => loop {
                 let z: f64 = StandardNormal.sample(rng);
                 let x = mean + sd * z;
                 if x >= 0.0 {
-                    break round_ns(x);
+                    break round_ns(x).min(MAX_DURATION);
                 }
             },
             Dist::Empirical(ref samples) => samples[rng.random_range(0..samples.len())],
         }
+    }
+
+    /// The probability above which a distribution's values must stay within
+    /// [`MAX_DURATION`]: its quantile at `1 - TAIL` is checked.
+    pub const TAIL: f64 = 1e-9;
+
+    /// Refuses a distribution whose `1 - TAIL` quantile exceeds
+    /// [`MAX_DURATION`] (a lognormal with `mu = 50`, an exponential with a
+    /// mean of 100 days): its draws would be clamped often, or, unclamped,
+    /// make time wrap.
+    pub fn check_bounded(&self) -> Result<(), DistError> {
+        let high = self.quantile(1.0 - Self::TAIL);
+        if high <= MAX_DURATION as f64 {
+            return Ok(());
+        }
+        let shown = if high < 1e6 * MAX_DURATION as f64 {
+            format!("{:.0} days", high / 86_400e9)
+        } else {
+            format!("{high:.3e} ns")
+        };
+        Err(DistError(format!(
+            "its one-in-a-billion quantile is {shown}, beyond the {MAX_DURATION_TEXT} a duration \
+             may take (time is u64 nanoseconds, about 584 years, and a run sums durations): \
+             choose parameters whose values stay below {MAX_DURATION_TEXT}"
+        )))
     }
 
     /// The distribution's mean, in nanoseconds.
@@ -477,6 +506,34 @@ mod tests {
             .all(|x| (3..=9).contains(&x)));
         let t = Dist::truncated_normal(0, 10).unwrap();
         assert!((0..10_000).all(|_| t.sample(&mut rng) < 200));
+    }
+
+    #[test]
+    fn samples_never_exceed_the_longest_duration() {
+        let mut rng = stream(5, &[]);
+        let huge = [
+            Dist::LogNormal {
+                mu: 50.0,
+                sigma: 1.0,
+            },
+            Dist::Exponential { mean: u64::MAX },
+            Dist::truncated_normal(u64::MAX / 2, u64::MAX / 4).unwrap(),
+        ];
+        for d in &huge {
+            assert!(d.check_bounded().is_err(), "{d:?}");
+            for _ in 0..1_000 {
+                assert!(d.sample(&mut rng) <= MAX_DURATION, "{d:?}");
+            }
+        }
+        for d in &one_of_each() {
+            assert!(d.check_bounded().is_ok(), "{d:?}");
+        }
+        // At the edge: an exponential's 1 - 1e-9 quantile is 20.72 means.
+        let day = 86_400 * crate::time::SECOND;
+        assert!(Dist::Exponential { mean: 48 * day }.check_bounded().is_ok());
+        assert!(Dist::Exponential { mean: 49 * day }
+            .check_bounded()
+            .is_err());
     }
 
     #[test]

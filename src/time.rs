@@ -7,7 +7,17 @@
 //! Durations in configuration files are strings with an explicit unit
 //! (`"10ms"`, `"1.5s"`, `"70s"`, `"10min"`, `"2h"`, `"500us"`, `"100ns"`);
 //! [`parse_duration`] converts them, rejecting missing units, negative values
-//! and values that do not fit.
+//! and values longer than [`MAX_DURATION`].
+//!
+//! Invariant: no time arithmetic wraps. Every duration dofleet reads (a
+//! configured value, a distribution parameter, a sample, a trace
+//! timestamp) is at most [`MAX_DURATION`], 1000 days; distributions whose
+//! one-in-a-billion quantile exceeds it are refused by the config loader,
+//! and samplers clamp at it. An instant of a run is its start plus a chain
+//! of such durations, so u64 nanoseconds (about 584 years, 213 times
+//! [`MAX_DURATION`]) hold any chain of fewer than 212 of them; the
+//! resource estimate refuses runs whose total expected work could exceed
+//! half the range (docs/reliability.md).
 
 /// Simulated time or a duration, in nanoseconds.
 pub type Nanos = u64;
@@ -18,6 +28,12 @@ pub const MICROSECOND: Nanos = 1_000;
 pub const MILLISECOND: Nanos = 1_000_000;
 /// Nanoseconds in one second.
 pub const SECOND: Nanos = 1_000_000_000;
+
+/// The longest duration accepted anywhere: 1000 days.
+pub const MAX_DURATION: Nanos = 1_000 * 86_400 * SECOND;
+
+/// [`MAX_DURATION`] as written in messages.
+pub const MAX_DURATION_TEXT: &str = "1000d";
 
 /// The units accepted in duration strings, with their length in nanoseconds.
 pub const UNITS: &[(&str, f64)] = &[
@@ -59,6 +75,7 @@ pub fn from_secs_f64(secs: f64) -> Nanos {
 /// The error is a sentence saying what was expected.
 pub fn parse_duration(text: &str) -> Result<Nanos, String> {
     let t = text.trim();
+    let found = shown_text(text);
     let split = t
         .find(|c: char| {
             !(c.is_ascii_digit() || c == '.' || c == '-' || c == '+' || c == 'e' || c == 'E')
@@ -73,30 +90,56 @@ pub fn parse_duration(text: &str) -> Result<Nanos, String> {
     let unit = unit.trim();
     let expected = "a duration with a unit, such as \"10ms\", \"1.5s\", \"70s\", \"10min\" (units: ns, us, ms, s, min, h, d)";
     if num.is_empty() {
-        return Err(format!("expected {expected}, found {text:?}"));
+        return Err(format!("expected {expected}, found {found}"));
     }
     if unit.is_empty() {
-        return Err(format!("{text:?} has no unit: expected {expected}"));
+        return Err(format!("{found} has no unit: expected {expected}"));
     }
     let value: f64 = num
         .parse()
-        .map_err(|_| format!("expected {expected}, found {text:?}"))?;
+        .map_err(|_| format!("expected {expected}, found {found}"))?;
     let scale = UNITS
         .iter()
         .find(|(u, _)| *u == unit)
         .map(|(_, s)| *s)
-        .ok_or_else(|| format!("unknown unit {unit:?} in {text:?}: expected {expected}"))?;
+        .ok_or_else(|| {
+            format!(
+                "unknown unit {} in {found}: expected {expected}",
+                shown_text(unit)
+            )
+        })?;
     if !value.is_finite() {
-        return Err(format!("expected a finite duration, found {text:?}"));
+        return Err(format!("expected a finite duration, found {found}"));
     }
     if value < 0.0 {
-        return Err(format!("durations cannot be negative, found {text:?}"));
+        return Err(format!("durations cannot be negative, found {found}"));
     }
     let ns = value * scale;
-    if ns >= u64::MAX as f64 {
-        return Err(format!("{text:?} is too long (at most about 584 years)"));
+    if ns > MAX_DURATION as f64 {
+        return Err(format!(
+            "{found} is too long: a duration is at most {MAX_DURATION_TEXT} (about 2.7 years), \
+             so that the sums of times in a run stay within the 584 years of u64 nanoseconds"
+        ));
     }
     Ok(ns.round() as Nanos)
+}
+
+/// `text` cut to its first `limit` characters: the part kept, and the
+/// whole length in characters when it was cut.
+pub fn shortened(text: &str, limit: usize) -> (&str, Option<usize>) {
+    match text.char_indices().nth(limit) {
+        None => (text, None),
+        Some((cut, _)) => (&text[..cut], Some(text.chars().count())),
+    }
+}
+
+/// `text` quoted for a message, cut to its first 40 characters when longer
+/// (a number of 100,000 digits is not echoed in full).
+pub fn shown_text(text: &str) -> String {
+    match shortened(text, 40) {
+        (whole, None) => format!("{whole:?}"),
+        (kept, Some(length)) => format!("{kept:?}... ({length} characters)"),
+    }
 }
 
 /// Formats nanoseconds as a short human-readable duration (`"1.5s"`, `"12ms"`).
@@ -161,6 +204,17 @@ mod tests {
         assert!(parse_duration("1000000000d")
             .unwrap_err()
             .contains("too long"));
+        assert_eq!(parse_duration("1000d"), Ok(MAX_DURATION));
+        assert!(parse_duration("1000.001d")
+            .unwrap_err()
+            .contains("at most 1000d"));
+        assert!(parse_duration("150000d")
+            .unwrap_err()
+            .contains("at most 1000d"));
+        let huge = format!("{}s", "9".repeat(100_000));
+        let message = parse_duration(&huge).unwrap_err();
+        assert!(message.len() < 300, "{message}");
+        assert!(message.contains("100001 characters"), "{message}");
     }
 
     #[test]

@@ -141,6 +141,8 @@ fn to_py_err(py: Python<'_>, error: ApiError) -> PyErr {
         ApiError::Input(_) => InputError::new_err(message),
         ApiError::Trace(_) => TraceError::new_err(message),
         ApiError::Run(_) => RunError::new_err(message),
+        // Only after a cancellation, whose KeyboardInterrupt `supervise` raises instead.
+        ApiError::Interrupted => pyo3::exceptions::PyKeyboardInterrupt::new_err(message),
     }
 }
 
@@ -341,7 +343,14 @@ fn plan<'py>(
         threads,
     };
     let inner = experiment.inner.clone();
-    let outcome = supervise(py, None, move || api::plan(&inner, &request), |_| Ok(()))?;
+    let cancel = Arc::new(AtomicBool::new(false));
+    let worker_cancel = cancel.clone();
+    let outcome = supervise(
+        py,
+        Some(cancel),
+        move || api::plan(&inner, &request, &worker_cancel),
+        |_| Ok(()),
+    )?;
     plan_to_dict(py, &outcome)
 }
 
@@ -355,10 +364,12 @@ fn fit<'py>(
     spread: String,
     seed: u64,
 ) -> PyResult<Bound<'py, PyDict>> {
+    let cancel = Arc::new(AtomicBool::new(false));
+    let worker_cancel = cancel.clone();
     let (fitted, report) = supervise(
         py,
-        None,
-        move || api::fit(&trace, &tenant, &spread, seed),
+        Some(cancel),
+        move || api::fit(&trace, &tenant, &spread, seed, &worker_cancel),
         |_| Ok(()),
     )?;
     fit_to_dict(py, &fitted, &report)

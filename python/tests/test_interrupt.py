@@ -3,6 +3,7 @@
 import os
 import signal
 import threading
+import time
 
 import pytest
 
@@ -63,3 +64,23 @@ def test_the_gil_is_released_while_running():
         stop.set()
         counter.join()
     assert len(ticks) > 10
+
+
+# A plan of many candidates, each of many replications: a minute or more.
+LONG_PLAN = {"duration": "1h", "replications": 30, "architectures": ["traditional"], "workload": {"tenants": 2000}}
+
+
+def test_ctrl_c_stops_a_plan_within_seconds():
+    timer = threading.Timer(1.0, os.kill, (os.getpid(), signal.SIGINT))
+    started = time.monotonic()
+    timer.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            dofleet.plan(LONG_PLAN, slo="p99<=1ms", search="hosts", threads=2)
+    finally:
+        timer.cancel()
+    # The interrupt came after 1 s; no candidate starts after it, and one
+    # replication of this plan takes well under a second.
+    assert time.monotonic() - started < 6.0
+    # The interpreter and the package are fine afterwards.
+    assert dofleet.run(dict(MANY, replications=2), progress=False).runs_done == 2

@@ -34,6 +34,11 @@ pub struct Common {
     /// No progress bar.
     #[arg(long, short, global = true)]
     pub quiet: bool,
+
+    /// Go on with work expected to take more than an hour (refused
+    /// otherwise, with the estimate).
+    #[arg(long, global = true)]
+    pub yes: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -158,6 +163,9 @@ pub enum Sub {
         /// Where to write the page (default: DIR/report.html).
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
+        /// Replace the --out file when it exists (a dofleet report only).
+        #[arg(long)]
+        force: bool,
     },
     /// Print the resolved experiment (every default explicit).
     Config {

@@ -9,8 +9,8 @@ use std::time::Instant;
 use anyhow::{bail, Context};
 use dofleet::cluster::SlurmJob;
 use dofleet::experiment::{
-    inspect_out_dir, merge_dirs, resolve_out_dir, run_experiment, run_to_dir, Experiment,
-    ExperimentResults, OutputOptions, RunOptions, Shard,
+    inspect_out_dir, machine_memory, merge_dirs, resolve_out_dir, run_experiment, run_to_dir,
+    Experiment, ExperimentResults, OutputOptions, RunOptions, Shard,
 };
 use dofleet::planner::{Decision, Dimension, PlanOptions, Slo};
 use dofleet::report;
@@ -73,7 +73,11 @@ pub enum Command {
     /// Draw an output directory's charts.
     Plot { dir: PathBuf },
     /// Write an output directory's HTML report.
-    Report { dir: PathBuf, out: Option<PathBuf> },
+    Report {
+        dir: PathBuf,
+        out: Option<PathBuf>,
+        force: bool,
+    },
     /// The testbed's commands (trace, loadgen, calibrate, validate).
     Testbed {
         sub: super::testbed::TestbedSub,
@@ -102,9 +106,16 @@ impl Command {
             counts: None,
         };
         let sets = &cli.common.sets;
+        let yes = cli.common.yes;
+        let checked = |experiment: Experiment| -> anyhow::Result<Experiment> {
+            experiment
+                .check_resources(threads, machine_memory(), yes)
+                .map_err(|e| super::exit::bad_input(anyhow::anyhow!(e)))?;
+            Ok(experiment)
+        };
         Ok(match cli.command {
             None => Command::Default {
-                experiment: Box::new(load(None, sets)?),
+                experiment: Box::new(checked(load(None, sets)?)?),
                 options,
             },
             Some(Sub::Run {
@@ -118,7 +129,7 @@ impl Command {
                 confidence,
                 format,
             }) => {
-                let experiment_file = load(Some(&file), sets)?;
+                let experiment_file = checked(load(Some(&file), sets)?)?;
                 let (slos, confidence) = objectives(&experiment_file, &slos, confidence)?;
                 let shard = shard
                     .map(|s| s.parse::<Shard>())
@@ -156,7 +167,7 @@ impl Command {
                 let dimension = Dimension::from_name(&search)
                     .with_context(|| format!("--search: unknown dimension {search:?}"))?;
                 check_confidence(confidence)?;
-                let experiment = load(Some(&file), sets)?;
+                let experiment = checked(load(Some(&file), sets)?)?;
                 let out = out.unwrap_or_else(|| {
                     PathBuf::from("output").join(format!("{}-plan", experiment.name))
                 });
@@ -181,6 +192,7 @@ impl Command {
                         max,
                         threads,
                         progress: options.progress,
+                        cancel: None,
                     },
                     out,
                 }
@@ -215,6 +227,10 @@ impl Command {
                 sbatch,
             }) => {
                 let experiment = load(Some(&file), sets)?;
+                // Each shard runs on its own node: only what no node can run is refused here.
+                experiment
+                    .check_resources(1, f64::INFINITY, true)
+                    .map_err(|e| super::exit::bad_input(anyhow::anyhow!(e)))?;
                 let out = out.unwrap_or_else(|| PathBuf::from("output").join(&experiment.name));
                 let absolute =
                     |p: &Path| std::path::absolute(p).with_context(|| format!("{}", p.display()));
@@ -229,7 +245,7 @@ impl Command {
                         .context("cannot tell where the dofleet binary is")?,
                     sbatch_options: sbatch,
                 };
-                job.check(experiment.runs().len())?;
+                job.check(usize::try_from(experiment.run_count()).unwrap_or(usize::MAX))?;
                 Command::Slurm {
                     job: Box::new(job),
                     submit,
@@ -254,9 +270,9 @@ impl Command {
                 no_sets(sets, "plot")?;
                 Command::Plot { dir }
             }
-            Some(Sub::Report { dir, out }) => {
+            Some(Sub::Report { dir, out, force }) => {
                 no_sets(sets, "report")?;
-                Command::Report { dir, out }
+                Command::Report { dir, out, force }
             }
             Some(Sub::Testbed(sub)) => Command::Testbed {
                 sub,
@@ -296,6 +312,14 @@ impl Command {
                 let started = Instant::now();
                 let mut exit = Exit::Success;
                 let done = run_to_dir(&experiment, &out, &options, output)?;
+                if done.discarded {
+                    eprintln!(
+                        "Interrupted: the earlier results in {} are kept as they were; the forced run \
+                         was not kept (run it again with --force)",
+                        out.display()
+                    );
+                    return Ok(Exit::Interrupted);
+                }
                 if done.interrupted {
                     eprintln!(
                         "Interrupted: {} runs recorded in {}. To complete them:\n  dofleet run {} --out {} --resume",
@@ -344,10 +368,14 @@ impl Command {
                         print_speed(done.simulated_now, started);
                         eprintln!("Wrote {}", out.join("summary.csv").display());
                         if plots {
-                            // The results are written: a chart that cannot
-                            // be drawn is reported, not a failed run.
+                            // The results are written and stay; charts that
+                            // cannot be drawn (a full disk) fail the command.
                             if let Err(e) = draw_plots(&out) {
-                                eprintln!("warning: charts not drawn: {e:#}");
+                                return Err(super::exit::failure(e.context(format!(
+                                    "the results are written, but not every chart: draw them \
+                                     again with dofleet plot {}",
+                                    out.display()
+                                ))));
                             }
                         }
                     }
@@ -364,10 +392,19 @@ impl Command {
             }
             Command::Plan {
                 experiment,
-                options,
+                mut options,
                 out,
             } => {
-                let plan = dofleet::planner::plan(&experiment, &options)?;
+                let cancel = Arc::new(AtomicBool::new(false));
+                install_ctrl_c(cancel.clone());
+                options.cancel = Some(cancel);
+                let plan = match dofleet::planner::plan(&experiment, &options) {
+                    Err(dofleet::planner::PlanError::Cancelled) => {
+                        eprintln!("Interrupted: no plan written.");
+                        return Ok(Exit::Interrupted);
+                    }
+                    other => other?,
+                };
                 print!("{}", report::plan_table(&plan));
                 report::write_plan(&plan, &out)
                     .with_context(|| format!("cannot write the plan into {}", out.display()))?;
@@ -418,9 +455,16 @@ impl Command {
                 draw_plots(&dir)?;
                 Ok(Exit::Success)
             }
-            Command::Report { dir, out } => {
+            Command::Report { dir, out, force } => {
+                let given = out.is_some();
                 let out = out.unwrap_or_else(|| dir.join(dofleet::experiment::REPORT));
                 refuse_foreign_file(&out)?;
+                if given && out.is_file() && !force {
+                    return Err(super::exit::bad_input(anyhow::anyhow!(
+                        "{} exists: use --force to replace it",
+                        out.display()
+                    )));
+                }
                 report::html::write_report(&dir, &out)?;
                 eprintln!("Wrote {}", out.display());
                 Ok(Exit::Success)
@@ -528,6 +572,9 @@ pub(super) fn objectives(
     } else {
         parse_slos(flags)?
     };
+    if let Some(message) = dofleet::planner::contradiction(&slos) {
+        bail!(message);
+    }
     let confidence = flag_confidence
         .or(experiment.slo.confidence)
         .unwrap_or(DEFAULT_CONFIDENCE);
@@ -540,10 +587,14 @@ const DEFAULT_CONFIDENCE: f64 = 0.95;
 
 /// The objectives of `--slo` options.
 fn parse_slos(texts: &[String]) -> anyhow::Result<Vec<Slo>> {
-    Ok(texts
+    let slos = texts
         .iter()
         .map(|s| s.parse::<Slo>())
-        .collect::<Result<Vec<_>, _>>()?)
+        .collect::<Result<Vec<_>, _>>()?;
+    if let Some(message) = dofleet::planner::contradiction(&slos) {
+        bail!(message);
+    }
+    Ok(slos)
 }
 
 fn check_confidence(confidence: f64) -> anyhow::Result<()> {

@@ -46,7 +46,7 @@ impl FitCommand {
 
     /// Fits and prints the report and snippet.
     pub fn execute(self) -> anyhow::Result<super::Exit> {
-        let fit = fit_trace(&self.trace, self.tenant, self.spread, self.seed)?;
+        let fit = fit_trace(&self.trace, self.tenant, self.spread, self.seed, None)?;
         let shown = self.trace.display().to_string();
         let mut command = format!("dofleet fit {shown}");
         if self.tenant != TraceTenant::Function {

@@ -64,7 +64,7 @@ pub enum SlurmError {
     },
     #[error("{dir} already holds {what}; use --force to write the scripts again (shard directories are kept and resumed)")]
     Exists { dir: PathBuf, what: String },
-    #[error("{path}: {source}")]
+    #[error("{path}")]
     Io {
         path: PathBuf,
         source: std::io::Error,

@@ -14,11 +14,11 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use super::manifest::Manifest;
-use super::out_dir::{self, DirLock};
-use super::output::{io_err, load_records, manifest_of, prepare, write_manifest, OutputError};
+use super::out_dir::{self, DirLock, Staging};
+use super::output::{io_err, load_records, manifest_of, prepare, write_aggregates, OutputError};
 use super::record::record_name;
 use super::{Experiment, ExperimentResults, OutputOptions, RunRecord, RunSpec, Shard};
-use crate::report::{write_atomically, write_results};
+use crate::report::write_atomically;
 
 /// Merges shard directories of one experiment into `out`. `experiment` is
 /// the experiment re-read from the first shard's `config.toml`; every shard
@@ -89,24 +89,26 @@ pub fn merge_dirs(
         },
         false,
     )?;
+    // Everything is written aside, then swapped in: a merge that fails
+    // (a full disk) leaves the directory as it was.
+    let staging = Staging::new(out)?;
+    let target = staging.path();
     for record in &records {
-        record.save(out, fingerprint).map_err(io_err(out))?;
+        record.save(target, fingerprint).map_err(io_err(target))?;
     }
-    let config_path = out.join("config.toml");
+    let config_path = target.join("config.toml");
     write_atomically(&config_path, experiment.resolved.as_bytes()).map_err(io_err(&config_path))?;
     let results = ExperimentResults::gather(experiment, &records);
-    write_results(out, experiment, &results).map_err(io_err(out))?;
-    write_manifest(
-        out,
-        &manifest_of(
-            experiment,
-            "complete",
-            None,
-            records.len(),
-            0,
-            started.elapsed().as_secs_f64(),
-        ),
-    )?;
+    let complete = manifest_of(
+        experiment,
+        "complete",
+        None,
+        records.len(),
+        0,
+        started.elapsed().as_secs_f64(),
+    );
+    write_aggregates(target, experiment, &results, &complete)?;
+    staging.commit()?;
     Ok(results)
 }
 
@@ -176,7 +178,7 @@ fn check_same_experiment(
 }
 
 /// The first line (1-based) where `a` and `b` differ, and the two lines.
-fn first_difference<'t>(a: &'t str, b: &'t str) -> Option<(usize, &'t str, &'t str)> {
+pub(super) fn first_difference<'t>(a: &'t str, b: &'t str) -> Option<(usize, &'t str, &'t str)> {
     let (mut la, mut lb) = (a.lines(), b.lines());
     for line in 1.. {
         match (la.next(), lb.next()) {

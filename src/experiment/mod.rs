@@ -7,6 +7,7 @@
 //! set of run records in canonical order.
 
 pub mod config;
+mod estimate;
 mod manifest;
 mod merge;
 mod out_dir;
@@ -17,6 +18,7 @@ mod results;
 mod runner;
 mod shard;
 
+pub use estimate::{machine_memory, Estimate, EstimateError};
 pub use manifest::{Machine, Manifest};
 pub use merge::merge_dirs;
 pub use out_dir::{inspect as inspect_out_dir, resolve as resolve_out_dir, REPORT};

@@ -12,7 +12,9 @@
 //!   A directory that holds a file dofleet would write, without such a
 //!   manifest, is refused even with `--force`.
 //! - `--force` deletes only the files dofleet writes, by name: the
-//!   aggregates, record files named like records, the charts and the report.
+//!   aggregates, record files named like records, the charts and the report,
+//!   and only once the new results are written ([`Staging`]): a forced run
+//!   that is interrupted or fails leaves the old results as they were.
 //! - One dofleet writes a directory at a time (`.dofleet.lock`, holding the
 //!   writer's process id; a lock whose process is gone is taken over, and
 //!   temporary files such a process left behind are removed).
@@ -37,6 +39,79 @@ pub const CHART_PREFIXES: [&str; 5] = [
 ];
 
 const LOCK: &str = ".dofleet.lock";
+
+/// Files dofleet writes beside the aggregates.
+const EXPORTS: [&str; 1] = ["summary.json"];
+
+/// The prefix of a staging directory: `DIR/.dofleet-new-PID`.
+const STAGING_PREFIX: &str = ".dofleet-new-";
+
+/// A forced write in progress: everything goes to `DIR/.dofleet-new-PID`
+/// while the old results stay in `DIR`, and [`Staging::commit`] swaps
+/// them in once the new results exist. Dropped uncommitted (an error, an
+/// interruption), it removes itself and leaves `DIR` as it was.
+#[derive(Debug)]
+pub struct Staging {
+    dir: PathBuf,
+    path: PathBuf,
+    committed: bool,
+}
+
+impl Staging {
+    /// A fresh staging directory in `dir` (whose lock the caller holds).
+    pub fn new(dir: &Path) -> Result<Staging, OutputError> {
+        let path = dir.join(format!("{STAGING_PREFIX}{}", std::process::id()));
+        if path.exists() {
+            fs::remove_dir_all(&path).map_err(io_err(&path))?;
+        }
+        fs::create_dir_all(path.join("runs")).map_err(io_err(&path))?;
+        Ok(Staging {
+            dir: dir.to_owned(),
+            path,
+            committed: false,
+        })
+    }
+
+    /// Where the new results are written.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Replaces dofleet's files in the directory by the staged ones: the
+    /// old files the new results do not replace are deleted (records,
+    /// aggregates, an earlier experiment's charts, the report), the new
+    /// ones renamed in, the manifest last, so that the directory always
+    /// has a manifest.
+    pub fn commit(mut self) -> Result<(), OutputError> {
+        let new = owned_files(&self.path)?;
+        for old in owned_files(&self.dir)? {
+            if old != "manifest.toml" && !new.contains(&old) {
+                let path = self.dir.join(&old);
+                fs::remove_file(&path).map_err(io_err(&path))?;
+            }
+        }
+        let runs = self.dir.join("runs");
+        fs::create_dir_all(&runs).map_err(io_err(&runs))?;
+        let manifest_last = new
+            .iter()
+            .filter(|n| n.as_str() != "manifest.toml")
+            .chain(new.iter().filter(|n| n.as_str() == "manifest.toml"));
+        for name in manifest_last {
+            let to = self.dir.join(name);
+            fs::rename(self.path.join(name), &to).map_err(io_err(&to))?;
+        }
+        self.committed = true;
+        fs::remove_dir_all(&self.path).map_err(io_err(&self.path))
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = fs::remove_dir_all(&self.path);
+        }
+    }
+}
 
 /// The directory `path` names once created, as an absolute path, refused
 /// when it is the working directory, above it, or `output/` itself.
@@ -165,6 +240,7 @@ pub fn owned_files(dir: &Path) -> Result<Vec<String>, OutputError> {
 
 fn is_owned_top_level(name: &str) -> bool {
     AGGREGATES.contains(&name)
+        || EXPORTS.contains(&name)
         || name == REPORT
         || [".png", ".svg"].iter().any(|ext| {
             name.strip_suffix(ext)
@@ -184,15 +260,6 @@ pub fn is_record_name(name: &str) -> bool {
                 digits.len() >= 2 && digits.bytes().all(|b| b.is_ascii_digit())
             })
         })
-}
-
-/// Deletes the files dofleet wrote in `dir`, and nothing else.
-pub fn clear_owned(dir: &Path) -> Result<(), OutputError> {
-    for name in owned_files(dir)? {
-        let path = dir.join(name);
-        fs::remove_file(&path).map_err(io_err(&path))?;
-    }
-    Ok(())
 }
 
 /// The lock of an output directory, released when dropped.
@@ -265,13 +332,23 @@ fn process_alive(pid: u32) -> bool {
 }
 
 /// Removes `.NAME.tmp-PID` files (left by `write_atomically` in a process
-/// killed mid-write) whose process is gone.
+/// killed mid-write) and `.dofleet-new-PID` staging directories (a forced
+/// run killed before it finished) whose process is gone.
 fn remove_stale_temporaries(dir: &Path) {
     let Ok(entries) = fs::read_dir(dir) else {
         return;
     };
     for entry in entries.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
+        if let Some(pid) = name
+            .strip_prefix(STAGING_PREFIX)
+            .and_then(|pid| pid.parse::<u32>().ok())
+        {
+            if !process_alive(pid) {
+                let _ = fs::remove_dir_all(entry.path());
+            }
+            continue;
+        }
         let pid = name
             .strip_prefix('.')
             .and_then(|n| n.rsplit_once(".tmp-"))
@@ -331,7 +408,19 @@ mod tests {
         ] {
             fs::write(dir.join(f), "x").unwrap();
         }
-        clear_owned(dir).unwrap();
+        fs::write(dir.join("manifest.toml"), "old").unwrap();
+        // A staged run that was dropped (interrupted) changes nothing.
+        let dropped = Staging::new(dir).unwrap();
+        fs::write(dropped.path().join("summary.csv"), "new").unwrap();
+        drop(dropped);
+        assert_eq!(fs::read_to_string(dir.join("summary.csv")).unwrap(), "x");
+        assert_eq!(owned_files(dir).unwrap().len(), 5);
+        // A committed one replaces dofleet's files, and only those.
+        let staged = Staging::new(dir).unwrap();
+        for f in ["summary.csv", "manifest.toml", "runs/p00001-a00-r00000.run"] {
+            fs::write(staged.path().join(f), "new").unwrap();
+        }
+        staged.commit().unwrap();
         let mut left: Vec<String> = ["notes.txt", "photo.png", "runs/mine.run"]
             .iter()
             .filter(|f| dir.join(f).exists())
@@ -339,8 +428,20 @@ mod tests {
             .collect();
         left.sort();
         assert_eq!(left, ["notes.txt", "photo.png", "runs/mine.run"]);
-        assert!(!dir.join("summary.csv").exists());
-        assert!(!dir.join("runs/p00000-a00-r00000.run").exists());
+        assert_eq!(
+            owned_files(dir).unwrap(),
+            ["manifest.toml", "runs/p00001-a00-r00000.run", "summary.csv"]
+        );
+        assert_eq!(
+            fs::read_to_string(dir.join("manifest.toml")).unwrap(),
+            "new"
+        );
+        let hidden: Vec<_> = fs::read_dir(dir)
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_name().to_string_lossy().starts_with(STAGING_PREFIX))
+            .collect();
+        assert!(hidden.is_empty(), "the staging directory is left");
     }
 
     #[test]

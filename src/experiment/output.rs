@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use super::manifest::{git_commit, unix_now, Machine, Manifest};
-use super::out_dir::{self, DirLock};
+use super::out_dir::{self, DirLock, Staging};
 use super::record::{record_name, RecordError};
 use super::runner::{run_runs, RunError, RunOptions};
 use super::{Experiment, ExperimentResults, RunRecord, RunSpec, Shard};
@@ -43,6 +43,9 @@ pub struct DirOutcome {
     pub reused: usize,
     /// Whether a cancellation stopped it before every run was done.
     pub interrupted: bool,
+    /// Whether it was a forced run whose partial results were dropped
+    /// (the directory's earlier results are as they were).
+    pub discarded: bool,
 }
 
 /// Why an output directory could not be produced.
@@ -63,7 +66,9 @@ pub enum OutputError {
     Locked { dir: PathBuf, pid: u32 },
     #[error("--force and --resume exclude each other")]
     ForceAndResume,
-    #[error("{path}: {source}")]
+    /// Displayed as the path alone: the OS error is its source, printed
+    /// once by whoever prints the chain.
+    #[error("{path}")]
     Io {
         path: PathBuf,
         source: std::io::Error,
@@ -123,7 +128,7 @@ pub(super) fn prepare(
         return Ok(Vec::new());
     };
     if options.force {
-        out_dir::clear_owned(dir)?;
+        // Replaced only once the new results are written (`Staging`).
         return Ok(Vec::new());
     }
     let files = record_files(dir)?;
@@ -141,7 +146,27 @@ pub(super) fn prepare(
             resumable,
         });
     }
+    if manifest.fingerprint != format!("{:016x}", experiment.fingerprint()) {
+        return Err(changed_experiment(dir, experiment));
+    }
     load_records(dir, experiment)
+}
+
+/// `--resume` with another experiment than the directory's: which line of
+/// the resolved experiment differs, as `merge` says it.
+fn changed_experiment(dir: &Path, experiment: &Experiment) -> OutputError {
+    let theirs = fs::read_to_string(dir.join("config.toml")).unwrap_or_default();
+    let what = match super::merge::first_difference(&theirs, &experiment.resolved) {
+        Some((line, a, b)) => format!("config.toml line {line} is `{a}` there, `{b}` now"),
+        None => "the same settings, but another content of a trace it replays, or another \
+                 build of dofleet (its manifest names the commit)"
+            .into(),
+    };
+    OutputError::Merge(format!(
+        "{} holds the runs of a different experiment: {what}. Resume with the same experiment \
+         file and --set options, or use --force to replace them",
+        dir.display()
+    ))
 }
 
 pub(super) fn write_manifest(dir: &Path, manifest: &Manifest) -> Result<(), OutputError> {
@@ -226,7 +251,8 @@ pub(super) fn load_records(
         .collect()
 }
 
-/// Runs an experiment into `dir`.
+/// Runs an experiment into `dir`. A forced run over earlier results runs
+/// into a staging directory and replaces them only once it is complete.
 pub fn run_to_dir(
     experiment: &Experiment,
     dir: &Path,
@@ -239,10 +265,11 @@ pub fn run_to_dir(
     }
     let dir = &out_dir::resolve(dir)?;
     let _lock = DirLock::take(dir)?;
+    let replacing = options.force && out_dir::inspect(dir)?.is_some();
     let kept = prepare(dir, experiment, options, true)?;
-    fs::create_dir_all(dir.join("runs")).map_err(io_err(dir))?;
-    let config_path = dir.join("config.toml");
-    write_atomically(&config_path, experiment.resolved.as_bytes()).map_err(io_err(&config_path))?;
+    let staging = replacing.then(|| Staging::new(dir)).transpose()?;
+    let target = staging.as_ref().map_or(dir.as_path(), Staging::path);
+    fs::create_dir_all(target.join("runs")).map_err(io_err(target))?;
     let all = experiment.runs();
     let mine = match options.shard {
         Some(shard) => shard.select(&all),
@@ -251,24 +278,28 @@ pub fn run_to_dir(
     let done: std::collections::BTreeSet<RunSpec> = kept.iter().map(|r| r.spec).collect();
     let todo: Vec<RunSpec> = mine.iter().copied().filter(|r| !done.contains(r)).collect();
     let reused = mine.len() - todo.len();
-    write_manifest(
-        dir,
-        &manifest_of(
+    let manifest = |status: &str, present: usize, wall: f64| {
+        manifest_of(
             experiment,
-            "running",
+            status,
             options.shard,
-            reused,
+            present,
             run_options.threads,
-            0.0,
-        ),
-    )?;
+            wall,
+        )
+    };
+    // The manifest first: a directory holding dofleet's files always has
+    // one, so an abort here never leaves a directory that needs --force.
+    write_manifest(target, &manifest("running", reused, 0.0))?;
+    let config_path = target.join("config.toml");
+    write_atomically(&config_path, experiment.resolved.as_bytes()).map_err(io_err(&config_path))?;
 
     let fingerprint = experiment.fingerprint();
     let ran = run_runs(experiment, &todo, run_options, |record| {
-        record.save(dir, fingerprint).map_err(|e| {
+        record.save(target, fingerprint).map_err(|e| {
             format!(
                 "{}: {e}",
-                dir.join("runs").join(record_name(record.spec)).display()
+                target.join("runs").join(record_name(record.spec)).display()
             )
         })
     })?;
@@ -276,6 +307,18 @@ pub fn run_to_dir(
     let simulated_now = ran.iter().map(|r| r.arrivals).sum();
     let wall = started.elapsed().as_secs_f64();
     let interrupted = present < mine.len();
+    let outcome = |results| DirOutcome {
+        results,
+        ran: ran.len(),
+        simulated_now,
+        reused,
+        interrupted,
+        discarded: interrupted && replacing,
+    };
+    if interrupted && replacing {
+        // Dropping the staging directory keeps the earlier results.
+        return Ok(outcome(None));
+    }
     // An interrupted run or a shard writes no aggregates: its manifest says
     // which it is, and `--resume` or `dofleet merge` completes it.
     let partial = if interrupted {
@@ -286,44 +329,48 @@ pub fn run_to_dir(
         None
     };
     if let Some(status) = partial {
-        write_manifest(
-            dir,
-            &manifest_of(
-                experiment,
-                status,
-                options.shard,
-                present,
-                run_options.threads,
-                wall,
-            ),
-        )?;
-        return Ok(DirOutcome {
-            results: None,
-            ran: ran.len(),
-            simulated_now,
-            reused,
-            interrupted,
-        });
+        write_manifest(target, &manifest(status, present, wall))?;
+        if let Some(staging) = staging {
+            staging.commit()?;
+        }
+        return Ok(outcome(None));
     }
-    let records = load_records(dir, experiment)?;
+    let records = load_records(target, experiment)?;
     let results = ExperimentResults::gather(experiment, &records);
-    write_results(dir, experiment, &results).map_err(io_err(dir))?;
-    write_manifest(
-        dir,
-        &manifest_of(
-            experiment,
-            "complete",
-            None,
-            present,
-            run_options.threads,
-            wall,
-        ),
+    write_aggregates(
+        target,
+        experiment,
+        &results,
+        &manifest("complete", present, wall),
     )?;
-    Ok(DirOutcome {
-        results: Some(results),
-        ran: ran.len(),
-        simulated_now,
-        reused,
-        interrupted,
-    })
+    if let Some(staging) = staging {
+        staging.commit()?;
+    }
+    Ok(outcome(Some(results)))
+}
+
+/// Writes the aggregates, then `complete` as the manifest. Until they are
+/// all written the manifest says `interrupted` (every run recorded:
+/// `--resume` writes them); if one cannot be written (a full disk), those
+/// already written are removed, so no partial set is ever left.
+pub(super) fn write_aggregates(
+    dir: &Path,
+    experiment: &Experiment,
+    results: &ExperimentResults,
+    complete: &Manifest,
+) -> Result<(), OutputError> {
+    let pending = Manifest {
+        status: "interrupted".into(),
+        ..complete.clone()
+    };
+    write_manifest(dir, &pending)?;
+    if let Err((path, source)) = write_results(dir, experiment, results) {
+        for name in AGGREGATES.iter().chain(&["summary.json"]) {
+            if !["manifest.toml", "config.toml"].contains(name) {
+                let _ = fs::remove_file(dir.join(name));
+            }
+        }
+        return Err(OutputError::Io { path, source });
+    }
+    write_manifest(dir, complete)
 }

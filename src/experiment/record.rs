@@ -44,7 +44,7 @@ pub struct RunRecord {
 /// Why a record could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum RecordError {
-    #[error("{path}: {source}")]
+    #[error("{path}")]
     Io { path: PathBuf, source: io::Error },
     #[error("{path}: not a dofleet run record ({why})")]
     Corrupt { path: PathBuf, why: String },

@@ -26,8 +26,11 @@ mod slo;
 pub mod verdict;
 
 pub(crate) use slo::SHORT_NAMES;
-pub use slo::{Bound, Slo, SloError};
+pub use slo::{contradiction, Bound, Slo, SloError};
 pub use verdict::{check, Answer, Check, Decision, RowVerdict, Verdict};
+
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
@@ -69,6 +72,14 @@ impl Dimension {
             Dimension::Hosts => "hosts.count",
             Dimension::HostMemory => "hosts.memory_mb",
             Dimension::ComputeInstances => "compute.max_instances",
+        }
+    }
+
+    /// The largest value the searched key takes (the schema's cap).
+    pub fn max_value(self) -> u64 {
+        match self {
+            Dimension::HostMemory => MAX_HOST_MEMORY_MB,
+            other => crate::experiment::config::integer_max(other.key()).unwrap_or(u64::MAX),
         }
     }
 
@@ -123,7 +134,15 @@ pub struct PlanOptions {
     pub threads: usize,
     /// A progress bar on stderr (one step per architecture and point).
     pub progress: bool,
+    /// Set (by a Ctrl-C handler, or the Python package on
+    /// KeyboardInterrupt) to stop: no candidate starts after it, and the
+    /// plan returns [`PlanError::Cancelled`].
+    pub cancel: Option<Arc<AtomicBool>>,
 }
+
+/// The largest `hosts.memory_mb` the memory search tries (10^9 MB, a
+/// petabyte a host).
+pub const MAX_HOST_MEMORY_MB: u64 = 1_000_000_000;
 
 /// Why a plan could not be made.
 #[derive(Debug, thiserror::Error)]
@@ -135,6 +154,9 @@ pub enum PlanError {
     /// A run's workload failed (an unreadable trace).
     #[error("{0}")]
     Run(String),
+    /// Stopped by [`PlanOptions::cancel`] or a stop request.
+    #[error("the plan was interrupted")]
+    Cancelled,
 }
 
 /// An objective's figures at one candidate.
@@ -210,6 +232,14 @@ pub fn plan(experiment: &Experiment, options: &PlanOptions) -> Result<Plan, Plan
             let (lo, hi) = options.dimension.range(&point.config, variant)?;
             let lo = options.min.unwrap_or(lo);
             let hi = options.max.unwrap_or(hi);
+            let cap = options.dimension.max_value();
+            if let Some(beyond) = [lo, hi].into_iter().find(|&v| v > cap) {
+                return Err(PlanError::Invalid(format!(
+                    "the search range of {} goes to {beyond}, beyond the largest value it \
+                     takes ({cap}): lower --min/--max",
+                    options.dimension.key()
+                )));
+            }
             if lo > hi || lo == 0 && options.dimension != Dimension::ComputeInstances {
                 return Err(PlanError::Invalid(format!(
                     "the search range of {} is empty or starts at 0: {lo} to {hi}",
@@ -292,6 +322,9 @@ fn plan_one(
 ) -> Result<Found, PlanError> {
     let mut evaluations: Vec<Evaluation> = Vec::new();
     let mut meets = |value: u64| -> Result<bool, PlanError> {
+        if cancelled(options) {
+            return Err(PlanError::Cancelled);
+        }
         let e = evaluate(config, variant, value, options)?;
         let met = e.met;
         evaluations.push(e);
@@ -360,11 +393,17 @@ fn evaluate(
     let runs: Result<Vec<RunSummary>, PlanError> = (0..u64::from(config.replications))
         .into_par_iter()
         .map(|replication| {
+            if cancelled(options) {
+                return Err(PlanError::Cancelled);
+            }
             let id = RunIdentity {
                 seed: config.seed,
                 replication,
             };
             let out = simulate(&config, variant, id);
+            if out.interrupted {
+                return Err(PlanError::Cancelled);
+            }
             match out.error {
                 Some(e) => Err(PlanError::Run(e)),
                 None => Ok(RunSummary::of(&out.metrics)),
@@ -391,6 +430,13 @@ fn evaluate(
         slos,
         cost_usd_month: cost,
     })
+}
+
+fn cancelled(options: &PlanOptions) -> bool {
+    options
+        .cancel
+        .as_ref()
+        .is_some_and(|c| c.load(std::sync::atomic::Ordering::SeqCst))
 }
 
 fn mean(xs: &[f64]) -> f64 {

@@ -148,6 +148,26 @@ impl fmt::Display for Slo {
     }
 }
 
+/// Two objectives no value can meet together (`p99<=100ms` and
+/// `p99>=200ms`), as a message naming both; `None` when they agree.
+pub fn contradiction(slos: &[Slo]) -> Option<String> {
+    slos.iter().enumerate().find_map(|(i, a)| {
+        slos[i + 1..].iter().find_map(|b| {
+            let (most, least) = match (a.bound, b.bound) {
+                (Bound::AtMost, Bound::AtLeast) => (a, b),
+                (Bound::AtLeast, Bound::AtMost) => (b, a),
+                _ => return None,
+            };
+            (a.index == b.index && least.threshold > most.threshold).then(|| {
+                format!(
+                    "--slo {:?} and --slo {:?} contradict each other: no value of {} meets both",
+                    a.text, b.text, a.metric
+                )
+            })
+        })
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,6 +1,13 @@
 //! Writing files so that no reader ever sees a partial one: write a
 //! temporary file in the same directory, flush it to disk, then rename it
 //! over the target (atomic on POSIX file systems).
+//!
+//! A test seam: when the environment variable `DOFLEET_TEST_DISK_FULL`
+//! names a file (a comma-separated list of file names, such as
+//! `latency_cdf.csv,latency_cdf.png`), writing a file of that name fails as
+//! a full disk would (`StorageFull`), so the tests of what a full disk does
+//! need no small file system (docs/reliability.md). Nothing sets it outside
+//! tests.
 
 use std::fs;
 use std::io::{self, Write};
@@ -17,6 +24,12 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
         .file_name()
         .and_then(|n| n.to_str())
         .unwrap_or("output");
+    if simulated_full_disk(name) {
+        return Err(io::Error::new(
+            io::ErrorKind::StorageFull,
+            "No space left on device (simulated: DOFLEET_TEST_DISK_FULL)",
+        ));
+    }
     let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
     let result = (|| {
         let mut f = fs::File::create(&tmp)?;
@@ -28,6 +41,12 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
         let _ = fs::remove_file(&tmp);
     }
     result
+}
+
+/// Whether the test seam says writing `name` finds the disk full.
+fn simulated_full_disk(name: &str) -> bool {
+    std::env::var_os("DOFLEET_TEST_DISK_FULL")
+        .is_some_and(|names| names.to_string_lossy().split(',').any(|n| n == name))
 }
 
 #[cfg(test)]

@@ -30,6 +30,7 @@
 
 use std::fmt::Write as _;
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use hdrhistogram::Histogram;
 use statrs::distribution::{ContinuousCDF, Normal};
@@ -174,6 +175,14 @@ pub struct TraceFit {
     pub cold_fractions: Vec<(Nanos, f64)>,
 }
 
+/// The most invocations `fit` replays (at some ten million a second, a
+/// quarter of an hour): a trace claiming more is refused rather than
+/// replayed for days.
+pub const MAX_FIT_REQUESTS: u64 = 10_000_000_000;
+
+/// Requests between two reads of the cancellation flag.
+const CANCEL_CHECK_EVERY: u64 = 1 << 16;
+
 /// Reads the trace at `path` and fits a workload to it. Azure counts are
 /// spread within minutes as `spread` says, with the random stream that a
 /// run with this `seed` (point 0, replication 0) uses.
@@ -182,8 +191,20 @@ pub fn fit_trace(
     tenant_by: TraceTenant,
     spread: TraceSpread,
     seed: u64,
+    cancel: Option<&AtomicBool>,
 ) -> Result<TraceFit, TraceError> {
     let index = trace_index(path, tenant_by)?;
+    if index.requests() > MAX_FIT_REQUESTS {
+        return Err(TraceError::at(
+            path,
+            None,
+            format!(
+                "the trace holds {} invocations; fit replays each one and accepts at most \
+                 {MAX_FIT_REQUESTS:.0e} (minutes of work): is a count wrong?",
+                index.requests()
+            ),
+        ));
+    }
     let tenants = index.tenants() as usize;
     let span = index.span();
     let layout = index.layout_name();
@@ -203,6 +224,12 @@ pub fn fit_trace(
         now = a.time;
         end = a.time;
         requests += 1;
+        if requests.is_multiple_of(CANCEL_CHECK_EVERY)
+            && (cancel.is_some_and(|c| c.load(Ordering::Relaxed))
+                || crate::simulation::stop_requested())
+        {
+            return Err(TraceError::at(path, None, "interrupted"));
+        }
         let t = a.tenant as usize;
         if let Some(c) = counts.get_mut(t) {
             *c += 1;

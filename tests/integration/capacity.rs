@@ -30,7 +30,7 @@ fn lru_config(hosts: u64, capacity: u64) -> Config {
             "compute.rtt=0s",
             "compute.exec=0s",
             "compute.cold_start=0s",
-            "do.idle_timeout=\"100000h\"",
+            "do.idle_timeout=\"1000d\"",
             "workload.rate_rps=2000",
             "duration=120s",
             "warmup=20s",

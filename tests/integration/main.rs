@@ -12,6 +12,7 @@ mod common;
 mod determinism;
 mod exit_codes;
 mod exports;
+mod fuzz;
 mod hostile;
 mod invariants;
 mod isolates;

@@ -39,7 +39,19 @@ fn planning_compute_instances_finds_the_erlang_c_answer() {
         max: Some(64),
         threads: 0,
         progress: false,
+        cancel: None,
     };
+    // A plan cancelled before it starts evaluates nothing.
+    let cancelled = PlanOptions {
+        cancel: Some(std::sync::Arc::new(std::sync::atomic::AtomicBool::new(
+            true,
+        ))),
+        ..options.clone()
+    };
+    assert!(matches!(
+        plan(&experiment, &cancelled),
+        Err(dofleet::planner::PlanError::Cancelled)
+    ));
     let p = plan(&experiment, &options).unwrap_or_else(|e| panic!("{e}"));
     let row = &p.rows[0];
     let tried: Vec<(u64, bool, f64)> = row

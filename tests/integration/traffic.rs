@@ -118,7 +118,7 @@ fn replaying_a_hand_made_trace_gives_exactly_the_expected_cold_starts() {
     // The same from the fit's count of first requests and longer gaps
     // (all rows: 11 requests, 3 tenants; gaps > 10 s: 12.001 alice,
     // 30 bob, 60.999 alice, 90 carol).
-    let fit = fit_trace(&trace, TraceTenant::Function, TraceSpread::Uniform, 1)
+    let fit = fit_trace(&trace, TraceTenant::Function, TraceSpread::Uniform, 1, None)
         .unwrap_or_else(|e| panic!("{e}"));
     let at_10s = fit.cold_fractions.iter().find(|(t, _)| *t == 10 * SECOND);
     assert_eq!(at_10s.map(|(_, f)| *f), Some((3.0 + 4.0) / 11.0));
@@ -379,7 +379,7 @@ fn fit_recovers_a_generated_trace_and_its_snippet_loads() {
         text.push_str(&format!("{}.{:06},t{tenant}\n", t / MS, t % MS));
     }
     let trace = write(dir.path(), "gen.csv", &text);
-    let fit = fit_trace(&trace, TraceTenant::Function, TraceSpread::Uniform, 1)
+    let fit = fit_trace(&trace, TraceTenant::Function, TraceSpread::Uniform, 1, None)
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(fit.requests, all.len() as u64);
     let n = all.len() as f64;
@@ -466,7 +466,7 @@ fn bad_traces_are_refused_with_the_file_and_line() {
     ];
     for (name, text, expected) in cases {
         let path = write(dir.path(), name, text);
-        let e = fit_trace(&path, TraceTenant::Function, TraceSpread::Uniform, 1)
+        let e = fit_trace(&path, TraceTenant::Function, TraceSpread::Uniform, 1, None)
             .err()
             .unwrap_or_else(|| panic!("{name}: expected an error"));
         let shown = e.to_string();
@@ -580,7 +580,7 @@ proptest! {
             }
         }
         if small {
-            let _ = fit_trace(&path, TraceTenant::Function, spread, 1);
+            let _ = fit_trace(&path, TraceTenant::Function, spread, 1, None);
         }
     }
 }

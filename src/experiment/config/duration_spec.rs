@@ -5,7 +5,8 @@
 //! constructors (or, for `lognormal` given as `mu`/`sigma`, checked here to
 //! be finite with `sigma > 0`), so an invalid distribution never leaves this
 //! module; every parameter is a duration string with a unit; a table has
-//! exactly the keys its `dist` allows. Errors carry the full dotted key of
+//! exactly the keys its `dist` allows; every distribution's values stay
+//! within `time::MAX_DURATION` ([`Dist::check_bounded`]). Errors carry the full dotted key of
 //! the offending parameter (`phases.cache_check.max`).
 
 use std::ops::Range;
@@ -62,14 +63,17 @@ pub(crate) fn read_dist(
     key: &str,
     value: &Value<'_>,
 ) -> Result<Dist, ConfigError> {
-    match value.get_ref() {
+    let dist = match value.get_ref() {
         DeValue::String(s) => parse_duration(s)
             .map(Dist::Constant)
             .map_err(|m| invalid(source, key, &value.span(), m)),
         DeValue::Integer(_) | DeValue::Float(_) => Err(bare_number(source, key, value)),
         DeValue::Table(table) => read_table(source, key, &value.span(), table),
         _ => Err(wrong_type(source, key, value, EXPECTED)),
-    }
+    }?;
+    dist.check_bounded()
+        .map_err(|e| invalid(source, key, &value.span(), e))?;
+    Ok(dist)
 }
 
 /// The keys allowed in a table with this `dist`.

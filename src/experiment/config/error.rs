@@ -220,6 +220,10 @@ pub(crate) fn nearest<'a>(
         return None;
     }
     let candidates: Vec<&str> = candidates.into_iter().collect();
+    // `WORKLOAD` for `workload`: the same key in another case.
+    if let Some(same) = candidates.iter().find(|c| c.eq_ignore_ascii_case(word)) {
+        return Some(same);
+    }
     let allowed_edits = match word.chars().count() {
         0..=3 => 1,
         4..=8 => 2,
@@ -240,6 +244,26 @@ pub(crate) fn nearest<'a>(
         .filter(|(score, _)| *score >= 0.88)
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, c)| c)
+        .or_else(|| containing_words(word, &candidates))
+}
+
+/// The shortest candidate whose `_`-separated words contain `word`'s as a
+/// run (`rtt` in `client_rtt`, `hit_ratio` in `cache_hit_ratio`): a name
+/// given without its qualifier.
+fn containing_words<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    let lower = word.to_ascii_lowercase();
+    let wanted: Vec<&str> = lower.split('_').filter(|w| !w.is_empty()).collect();
+    if wanted.is_empty() {
+        return None;
+    }
+    candidates
+        .iter()
+        .filter(|c| {
+            let words: Vec<&str> = c.split('_').collect();
+            words.len() > wanted.len() && words.windows(wanted.len()).any(|w| w == wanted)
+        })
+        .min_by_key(|c| c.len())
+        .copied()
 }
 
 /// `names` as `a, b, c`.

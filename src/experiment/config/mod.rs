@@ -46,7 +46,7 @@ pub use experiment_file::{
     MAX_SWEEP_POINTS,
 };
 pub use objectives::{ObjectiveText, SloSpec};
-pub use schema::{is_known_key, known_keys, nearest_known_key};
+pub use schema::{integer_max, is_known_key, known_keys, nearest_known_key};
 pub use sweep::SweptValue;
 pub use warnings::unmet_need;
 
@@ -139,7 +139,7 @@ pub fn file_layer(path: &Path) -> Result<Source, ConfigError> {
 /// The layer's text is the assignment itself (or, for a string, the key and
 /// the quoted value), so error columns match what the user typed.
 pub fn set_layer(assignment: &str) -> Result<Source, ConfigError> {
-    let name = format!("--set {assignment}");
+    let name = format!("--set {}", shortened(assignment));
     let form_error = |found: &str| {
         ConfigError::unplaced(
             &name,
@@ -175,6 +175,15 @@ pub fn set_layer(assignment: &str) -> Result<Source, ConfigError> {
     })
 }
 
+/// `text` cut to its first 80 characters (a value of 100,000 digits is
+/// not echoed in full).
+fn shortened(text: &str) -> String {
+    match crate::time::shortened(text, 80) {
+        (whole, None) => whole.to_string(),
+        (kept, Some(length)) => format!("{kept}... ({length} characters)"),
+    }
+}
+
 /// The embedded defaults, loaded.
 pub fn load_default() -> Result<Config, ConfigError> {
     load(&default_layers())
@@ -193,14 +202,30 @@ pub fn load_file(path: &Path, sets: &[String]) -> Result<Config, ConfigError> {
 /// Reads a UTF-8 text file of at most [`MAX_FILE_BYTES`].
 pub(crate) fn read_text_file(path: &Path) -> std::io::Result<String> {
     let file = std::fs::File::open(path)?;
-    let mut text = String::new();
+    let mut bytes = Vec::new();
     file.take(MAX_FILE_BYTES.saturating_add(1))
-        .read_to_string(&mut text)?;
-    if text.len() as u64 > MAX_FILE_BYTES {
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
         return Err(std::io::Error::other(format!(
             "larger than {} MiB",
             MAX_FILE_BYTES / (1024 * 1024)
         )));
     }
-    Ok(text)
+    String::from_utf8(bytes).map_err(|e| {
+        let valid = e.utf8_error().valid_up_to();
+        let before = &e.as_bytes()[..valid];
+        let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+        let column = valid
+            - before
+                .iter()
+                .rposition(|&b| b == b'\n')
+                .map_or(0, |i| i + 1)
+            + 1;
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!(
+                "line {line}, column {column}: not UTF-8 text (a byte sequence that is not UTF-8)"
+            ),
+        )
+    })
 }

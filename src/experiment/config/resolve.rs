@@ -21,7 +21,15 @@ use crate::policies::{
     SmartDelegation, SmartPredictor, TieredCache,
 };
 use crate::simulation::Config;
-use crate::time::{format_duration, Nanos};
+use crate::time::{format_duration, Nanos, MILLISECOND};
+
+/// The shortest `prewarm.interval`: each tick ranks the tenants, so a
+/// nanosecond tick would loop for ever (issue 21).
+pub(crate) const MIN_PREWARM_INTERVAL: Nanos = MILLISECOND;
+
+/// The shortest MMPP `mean_sojourn`: each state change is an event, and a
+/// chain switching faster than requests arrive describes no traffic.
+pub(crate) const MIN_MMPP_SOJOURN: Nanos = MILLISECOND;
 use crate::workload::{
     Arrivals, Diurnal, Mmpp, MmppState, Trace, TraceSpread, TraceTenant, Workload,
 };
@@ -164,6 +172,7 @@ pub(crate) fn resolve(merged: &Merged, layers: &[Source]) -> Result<Config, Conf
     };
     r.check_warmup(&config)?;
     r.check_hosts(&config)?;
+    r.check_bounded_work(&config)?;
     let mut config = config;
     r.index_trace(&mut config)?;
     Ok(config)
@@ -461,6 +470,57 @@ impl Resolver<'_> {
             config.hosts.memory_mb
         );
         Err(self.conflict(at, &at.value_span, "hosts.memory_mb".into(), message))
+    }
+
+    /// Refuses the settings that would make a run's work unbounded or
+    /// meaningless: a prewarm tick or an MMPP sojourn below a millisecond,
+    /// and (with diurnal arrivals) a peak outside the period.
+    fn check_bounded_work(&self, config: &Config) -> Result<(), ConfigError> {
+        let interval = config.policies.prewarm.interval;
+        if interval < MIN_PREWARM_INTERVAL {
+            let (_, at) = self.get("prewarm.interval")?;
+            let message = format!(
+                "`prewarm.interval`: expected at least {}, found {}: every tick ranks the \
+                 tenants, so the run's work grows as duration / interval",
+                format_duration(MIN_PREWARM_INTERVAL),
+                format_duration(interval)
+            );
+            return Err(self.conflict(at, &at.value_span, "prewarm.interval".into(), message));
+        }
+        let states = &config.workload.mmpp.states;
+        if let Some(i) = states
+            .iter()
+            .position(|s| s.mean_sojourn < MIN_MMPP_SOJOURN)
+        {
+            let (_, at) = self.get("workload.mmpp.states")?;
+            let key = format!("workload.mmpp.states[{i}].mean_sojourn");
+            let message = format!(
+                "`{key}`: expected at least {}, found {}: every change of state is an event, \
+                 so the run's work grows as duration / mean_sojourn",
+                format_duration(MIN_MMPP_SOJOURN),
+                format_duration(states[i].mean_sojourn)
+            );
+            return Err(self.conflict(at, &at.value_span, key, message));
+        }
+        let diurnal = &config.workload.diurnal;
+        if config.workload.arrivals == Arrivals::Diurnal && diurnal.peak >= diurnal.period {
+            let (_, peak_at) = self.get("workload.diurnal.peak")?;
+            let (_, period_at) = self.get("workload.diurnal.period")?;
+            let message = format!(
+                "`workload.diurnal.peak`: expected a time within the period, less than \
+                 `workload.diurnal.period` = {} (set at {}), found {}",
+                format_duration(diurnal.period),
+                self.place(period_at),
+                format_duration(diurnal.peak)
+            );
+            return Err(self.conflict(
+                peak_at,
+                &peak_at.value_span,
+                "workload.diurnal.peak".into(),
+                message,
+            ));
+        }
+        Ok(())
     }
 
     fn check_warmup(&self, config: &Config) -> Result<(), ConfigError> {

@@ -454,6 +454,14 @@ pub(crate) fn names_in(table: &str) -> Vec<&'static str> {
 
 /// Every valid dotted leaf key (`seed`, `workload.tenants`,
 /// `phases.cache_check`, ...), in schema order.
+/// The largest value an integer key accepts (`None`: not an integer key).
+pub fn integer_max(dotted: &str) -> Option<u64> {
+    match leaf(dotted) {
+        Some((_, Kind::Integer { max, .. })) => Some(max),
+        _ => None,
+    }
+}
+
 pub fn known_keys() -> Vec<&'static str> {
     SCHEMA.iter().map(|(key, _)| *key).collect()
 }

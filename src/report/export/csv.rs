@@ -15,7 +15,7 @@
 //! field.
 
 use std::io;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use super::{id_cells, id_header, summary_table, Cell};
 use crate::experiment::{Experiment, ExperimentResults};
@@ -115,16 +115,18 @@ pub fn write_results(
     dir: &Path,
     experiment: &Experiment,
     results: &ExperimentResults,
-) -> io::Result<()> {
+) -> Result<(), (PathBuf, io::Error)> {
     let files: [(&str, CsvMaker); 3] = [
         ("summary.csv", summary_csv),
         ("runs.csv", runs_csv),
         ("latency_cdf.csv", cdf_csv),
     ];
     for (name, make) in files {
-        let bytes = make(experiment, results).map_err(io::Error::other)?;
-        write_atomically(&dir.join(name), &bytes)?;
+        let path = dir.join(name);
+        let bytes = make(experiment, results).map_err(|e| (path.clone(), io::Error::other(e)))?;
+        write_atomically(&path, &bytes).map_err(|e| (path, e))?;
     }
     let json = super::json::summary_json(experiment, results);
-    write_atomically(&dir.join("summary.json"), json.as_bytes())
+    let path = dir.join("summary.json");
+    write_atomically(&path, json.as_bytes()).map_err(|e| (path, e))
 }

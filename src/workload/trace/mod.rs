@@ -108,6 +108,17 @@ impl TraceIndex {
                 "the trace holds no request (the file is empty or all comments)",
             ));
         }
+        if record
+            .get(0)
+            .is_some_and(|field| field.starts_with(b"\xEF\xBB\xBF"))
+        {
+            return Err(TraceError::at(
+                path,
+                None,
+                "the file starts with a UTF-8 byte-order mark (bytes EF BB BF), which some \
+                 editors add: save it without one (as plain UTF-8)",
+            ));
+        }
         let index = if azure::is_header(&record) {
             let (mut index, tenants, requests, span) =
                 azure::AzureIndex::read(path, &record, &mut reader, tenant_by)?;
@@ -450,6 +461,13 @@ pub(crate) fn parse_ms(field: &[u8]) -> Result<Nanos, String> {
     if frac.get(6).is_some_and(|&d| d >= b'5') {
         ns = ns.checked_add(1).ok_or_else(too_large)?;
     }
+    if ns > crate::time::MAX_DURATION {
+        return Err(format!(
+            "timestamp {} ms is beyond {} (the longest time dofleet simulates)",
+            shown(field),
+            crate::time::MAX_DURATION_TEXT
+        ));
+    }
     Ok(ns)
 }
 
@@ -472,5 +490,9 @@ mod tests {
         }
         assert!(parse_ms(b"99999999999999999999").is_err());
         assert!(parse_ms(b"18446744073709551").is_err());
+        assert_eq!(parse_ms(b"86400000000"), Ok(crate::time::MAX_DURATION));
+        assert!(parse_ms(b"86400000000.001")
+            .unwrap_err()
+            .contains("beyond 1000d"));
     }
 }

@@ -2,7 +2,10 @@
 //! once lost data, panicked, hung or printed a wrong number, and holds it
 //! fixed.
 
+mod disk;
 mod faults;
+mod limits;
+mod messages;
 mod overwrite;
 mod records;
 

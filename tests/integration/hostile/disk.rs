@@ -1,0 +1,254 @@
+//! Replacing results and a full disk (issue 21, items 9 and 10): `--force`
+//! replaces the old results only once the new ones exist; a full disk while
+//! aggregating or drawing charts exits 3 and leaves no partial set of
+//! aggregates and no manifest saying `running`. A full disk is simulated by
+//! the `DOFLEET_TEST_DISK_FULL` seam of `report/atomic.rs`.
+
+use std::fs;
+use std::path::Path;
+use std::process::{Command as Process, Stdio};
+use std::time::{Duration, Instant};
+
+use predicates::prelude::*;
+
+use super::{dofleet, run_ok, small, snapshot};
+
+fn status(out: &Path) -> String {
+    let manifest = fs::read_to_string(out.join("manifest.toml")).unwrap();
+    let line = manifest
+        .lines()
+        .find(|l| l.starts_with("status = "))
+        .unwrap_or_default();
+    line.trim_start_matches("status = ")
+        .trim_matches('"')
+        .to_string()
+}
+
+fn staging_dirs(out: &Path) -> usize {
+    fs::read_dir(out)
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().starts_with(".dofleet-new-"))
+        .count()
+}
+
+#[test]
+fn an_interrupted_forced_run_keeps_the_old_results_untouched() {
+    let tmp = tempfile::tempdir().unwrap();
+    let exp = small(tmp.path(), "e.toml", "");
+    let out = tmp.path().join("out");
+    run_ok(&exp, &out);
+    let before = snapshot(&out);
+    let long = tmp.path().join("long.toml");
+    fs::write(
+        &long,
+        "duration = \"1000d\"\nreplications = 1\n[workload]\ntenants = 20\nrate_rps = 5\n",
+    )
+    .unwrap();
+    let child = Process::new(assert_cmd::cargo::cargo_bin("dofleet"))
+        .arg("run")
+        .arg(&long)
+        .arg("--out")
+        .arg(&out)
+        .args(["--quiet", "--force", "--threads", "2"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while staging_dirs(&out) == 0 && started.elapsed() < Duration::from_secs(60) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    let pid = libc::pid_t::try_from(child.id()).unwrap();
+    // SAFETY: kill(2) on our own child, which has not been waited for.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGINT) }, 0);
+    let done = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&done.stderr);
+    assert_eq!(done.status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("earlier results"), "{stderr}");
+    assert_eq!(snapshot(&out), before, "the old results changed");
+    assert_eq!(staging_dirs(&out), 0);
+}
+
+#[test]
+fn a_forced_run_replaces_the_old_results_and_an_earlier_experiments_charts() {
+    let tmp = tempfile::tempdir().unwrap();
+    let sweep = tmp.path().join("sweep.toml");
+    fs::write(
+        &sweep,
+        "duration = \"5s\"\nreplications = 1\n[workload]\ntenants = 20\nrate_rps = 5\n\
+         [sweep]\n\"workload.zipf_s\" = [0.5, 1.0]\n",
+    )
+    .unwrap();
+    let out = tmp.path().join("out");
+    dofleet()
+        .arg("run")
+        .arg(&sweep)
+        .arg("--out")
+        .arg(&out)
+        .arg("--quiet")
+        .assert()
+        .success();
+    let charts = |prefix: &str| {
+        fs::read_dir(&out)
+            .unwrap()
+            .filter_map(Result::ok)
+            .filter(|e| e.file_name().to_string_lossy().starts_with(prefix))
+            .count()
+    };
+    assert!(charts("sweep-") > 0, "the sweep drew no sweep chart");
+    let single = small(tmp.path(), "e.toml", "");
+    dofleet()
+        .arg("run")
+        .arg(&single)
+        .arg("--out")
+        .arg(&out)
+        .args(["--quiet", "--force"])
+        .assert()
+        .success();
+    assert_eq!(
+        charts("sweep-"),
+        0,
+        "the earlier experiment's charts stayed"
+    );
+    assert_eq!(status(&out), "complete");
+    // Only the new experiment's 5 records.
+    assert_eq!(fs::read_dir(out.join("runs")).unwrap().count(), 5);
+    assert_eq!(staging_dirs(&out), 0);
+}
+
+#[test]
+fn a_full_disk_while_aggregating_exits_3_and_resume_completes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let exp = small(tmp.path(), "e.toml", "");
+    let out = tmp.path().join("out");
+    dofleet()
+        .arg("run")
+        .arg(&exp)
+        .arg("--out")
+        .arg(&out)
+        .args(["--quiet", "--no-plots"])
+        .env("DOFLEET_TEST_DISK_FULL", "latency_cdf.csv")
+        .assert()
+        .code(3)
+        .stderr(
+            predicate::str::contains("latency_cdf.csv")
+                .and(predicate::str::contains("No space left")),
+        );
+    assert_eq!(status(&out), "interrupted");
+    for name in ["summary.csv", "runs.csv", "latency_cdf.csv", "summary.json"] {
+        assert!(!out.join(name).exists(), "{name} left behind");
+    }
+    dofleet()
+        .arg("run")
+        .arg(&exp)
+        .arg("--out")
+        .arg(&out)
+        .args(["--quiet", "--no-plots", "--resume"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("5 runs were already recorded"));
+    assert_eq!(status(&out), "complete");
+    assert!(out.join("latency_cdf.csv").is_file());
+}
+
+#[test]
+fn a_full_disk_while_drawing_charts_exits_3_and_keeps_the_results() {
+    let tmp = tempfile::tempdir().unwrap();
+    let exp = small(tmp.path(), "e.toml", "");
+    let out = tmp.path().join("out");
+    dofleet()
+        .arg("run")
+        .arg(&exp)
+        .arg("--out")
+        .arg(&out)
+        .arg("--quiet")
+        .env("DOFLEET_TEST_DISK_FULL", "latency_cdf.png")
+        .assert()
+        .code(3)
+        .stderr(
+            predicate::str::contains("latency_cdf.png")
+                .and(predicate::str::contains("dofleet plot")),
+        );
+    assert_eq!(status(&out), "complete");
+    assert!(out.join("summary.csv").is_file());
+}
+
+#[test]
+fn a_full_disk_on_a_forced_merge_leaves_the_old_directory() {
+    let tmp = tempfile::tempdir().unwrap();
+    let exp = small(tmp.path(), "e.toml", "");
+    let (a, b, out) = (
+        tmp.path().join("a"),
+        tmp.path().join("b"),
+        tmp.path().join("out"),
+    );
+    for (shard, dir) in [("1/2", &a), ("2/2", &b)] {
+        dofleet()
+            .arg("run")
+            .arg(&exp)
+            .arg("--out")
+            .arg(dir)
+            .args(["--quiet", "--shard", shard])
+            .assert()
+            .success();
+    }
+    dofleet()
+        .args(["merge", "--quiet", "--out"])
+        .arg(&out)
+        .arg(&a)
+        .arg(&b)
+        .assert()
+        .success();
+    let before = snapshot(&out);
+    dofleet()
+        .args(["merge", "--quiet", "--force", "--out"])
+        .arg(&out)
+        .arg(&a)
+        .arg(&b)
+        .env("DOFLEET_TEST_DISK_FULL", "runs.csv")
+        .assert()
+        .code(3);
+    assert_eq!(snapshot(&out), before);
+    assert_eq!(staging_dirs(&out), 0);
+}
+
+#[test]
+fn a_failure_before_the_first_run_needs_no_force_to_rerun() {
+    let tmp = tempfile::tempdir().unwrap();
+    let exp = small(tmp.path(), "e.toml", "");
+    let out = tmp.path().join("out");
+    dofleet()
+        .arg("run")
+        .arg(&exp)
+        .arg("--out")
+        .arg(&out)
+        .args(["--quiet", "--no-plots"])
+        .env("DOFLEET_TEST_DISK_FULL", "config.toml")
+        .assert()
+        .code(3);
+    run_ok(&exp, &out);
+}
+
+#[test]
+fn report_out_needs_force_to_replace_a_report() {
+    let tmp = tempfile::tempdir().unwrap();
+    let exp = small(tmp.path(), "e.toml", "");
+    let out = tmp.path().join("out");
+    run_ok(&exp, &out);
+    let page = tmp.path().join("page.html");
+    let report = |force: bool| {
+        let mut cmd = dofleet();
+        cmd.arg("report").arg(&out).arg("--out").arg(&page);
+        if force {
+            cmd.arg("--force");
+        }
+        cmd.assert()
+    };
+    report(false).success();
+    report(false)
+        .code(2)
+        .stderr(predicate::str::contains("--force"));
+    report(true).success();
+}
