@@ -193,7 +193,10 @@ fn encode_png(rgb: &[u8], w: u32, h: u32) -> Result<Vec<u8>, png::EncodingError>
         let mut encoder = png::Encoder::new(&mut out, w, h);
         encoder.set_color(png::ColorType::Rgb);
         encoder.set_depth(png::BitDepth::Eight);
-        encoder.set_compression(png::Compression::Best);
+        // Default: Best made the four charts of a 1M-tenant run take
+        // 0.66 s instead of 0.4 s, for files of the same size (Fast: 0.25 s,
+        // files 2.8x larger).
+        encoder.set_compression(png::Compression::Default);
         let mut writer = encoder.write_header()?;
         writer.write_image_data(rgb)?;
     }
