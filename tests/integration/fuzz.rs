@@ -18,7 +18,7 @@ use dofleet::experiment::{merge_dirs, run_to_dir, Experiment, OutputOptions, Run
 use dofleet::workload::fit::fit_trace;
 use dofleet::workload::{trace_index, TraceSpread, TraceTenant};
 use proptest::prelude::*;
-use proptest::test_runner::{Config as RunnerConfig, TestRunner};
+use proptest::test_runner::{Config as RunnerConfig, RngAlgorithm, TestRng, TestRunner};
 
 /// Cases per target and the wall-time budget of each target.
 fn budget() -> (u32, Duration) {
@@ -29,41 +29,49 @@ fn budget() -> (u32, Duration) {
         .ok()
         .and_then(|v| v.parse::<f64>().ok());
     match (cases, seconds) {
-        (_, Some(s)) => (u32::MAX / 2, Duration::from_secs_f64(s / 5.0)),
-        (Some(c), None) => (c, Duration::from_secs(3600)),
-        (None, None) => (16, Duration::from_secs(3600)),
+        (_, Some(s)) => (u32::MAX, Duration::from_secs_f64(s / 5.0)),
+        (Some(c), None) => (c, Duration::MAX),
+        (None, None) => (16, Duration::MAX),
     }
 }
 
-/// Runs `test` on values of `strategy` within the budget; prints the count.
+/// Cases per batch: the budget is checked between batches.
+const BATCH: u32 = 16;
+
+/// Runs `test` on values of `strategy`, in batches of fresh random cases
+/// (batch `i` seeded by `i`), until the cases or the time are used up;
+/// prints the count.
 fn fuzz<S: Strategy>(name: &str, strategy: S, test: impl Fn(S::Value) -> Result<(), TestCaseError>)
 where
     S::Value: std::fmt::Debug,
 {
     let (cases, time) = budget();
     let started = Instant::now();
-    let ran = AtomicU64::new(0);
-    let mut runner = TestRunner::new(RunnerConfig {
-        cases,
-        failure_persistence: None,
-        max_shrink_iters: 200,
-        ..RunnerConfig::default()
-    });
-    let result = runner.run(&strategy, |value| {
-        if started.elapsed() > time {
-            return Ok(());
+    let mut ran: u32 = 0;
+    let mut batch: u32 = 0;
+    while ran < cases && started.elapsed() < time {
+        let n = BATCH.min(cases - ran);
+        let mut seed = [0u8; 32];
+        seed[..4].copy_from_slice(&batch.to_le_bytes());
+        let mut runner = TestRunner::new_with_rng(
+            RunnerConfig {
+                cases: n,
+                failure_persistence: None,
+                max_shrink_iters: 200,
+                ..RunnerConfig::default()
+            },
+            TestRng::from_seed(RngAlgorithm::ChaCha, &seed),
+        );
+        if let Err(e) = runner.run(&strategy, &test) {
+            panic!("fuzz {name}, batch {batch}: {e}");
         }
-        ran.fetch_add(1, Ordering::Relaxed);
-        test(value)
-    });
+        ran += n;
+        batch += 1;
+    }
     eprintln!(
-        "fuzz {name}: {} cases in {:.1} s",
-        ran.load(Ordering::Relaxed),
+        "fuzz {name}: {ran} cases in {:.1} s",
         started.elapsed().as_secs_f64()
     );
-    if let Err(e) = result {
-        panic!("fuzz {name}: {e}");
-    }
 }
 
 /// A key: a real one, or one mangled (case, a dropped or doubled letter).
