@@ -40,6 +40,7 @@ use crate::simulation::Config;
 
 /// The candidate nearest to a misspelt name, if it is close enough.
 pub(crate) use error::nearest as nearest_name;
+pub(crate) use error::toml_quote;
 pub use error::{ConfigError, ErrorKind};
 pub use experiment_file::{
     load_experiment, load_experiment_source, ExperimentSpec, SweepPoint, EXPERIMENT_KEYS,

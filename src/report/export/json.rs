@@ -6,30 +6,13 @@
 //! in the CSV, so equal results give equal bytes); a number that is not
 //! finite is `null`; every string is escaped per RFC 8259.
 
-use std::fmt::Write;
-
 use super::{summary_table, Cell, Table};
 use crate::experiment::{Experiment, ExperimentResults};
 
-/// A JSON string literal.
+/// A JSON string literal: a TOML basic string is one (the same escapes,
+/// and every control character as `\uXXXX`, which RFC 8259 allows).
 pub fn string(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push('"');
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
+    crate::experiment::config::toml_quote(text)
 }
 
 /// A JSON number, or `null` when not finite.
