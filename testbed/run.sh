@@ -51,6 +51,12 @@ while [ $# -gt 0 ]; do
     *) echo "run.sh: unknown option $1" >&2; usage ;;
   esac
 done
+# Paths given on the command line are relative to where run.sh was called
+# from (it works in testbed/ later).
+abs_path() { case "$1" in /*) printf '%s' "$1" ;; *) printf '%s/%s' "$PWD" "$1" ;; esac; }
+OUT="$(abs_path "$OUT")"
+EXPERIMENT="$(abs_path "$EXPERIMENT")"
+EXPECTED="$(abs_path "$EXPECTED")"
 for a in $ARCHS; do
   case "$a" in traditional|hybrid|thin|lazy) ;; *) echo "run.sh: unknown architecture '$a' (expected traditional, hybrid, thin, lazy)" >&2; exit 2 ;; esac
 done

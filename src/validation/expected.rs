@@ -120,6 +120,7 @@ mod tests {
             row: name.into(),
             sim: 1.0,
             testbed: 1.0,
+            testbed_ci: (1.0, 1.0),
             testbed_n: 1,
             sim_n: 1,
             tolerance: Tolerance::Count {

@@ -6,6 +6,7 @@
 
 pub mod calibrate;
 pub mod compare;
+pub mod eviction;
 pub mod expected;
 pub mod replay;
 pub mod results;
