@@ -42,33 +42,53 @@ pub struct Line {
     pub from: String,
 }
 
-fn probes<'a>(results: &'a Results, archs: &'a [&str]) -> impl Iterator<Item = (&'a Log, &'a Row)> {
+/// Which of an architecture's logs.
+#[derive(Clone, Copy)]
+enum LogKind {
+    Probe,
+    Load,
+}
+
+impl LogKind {
+    fn of(self, r: &super::results::ArchitectureResults) -> Option<&Log> {
+        match self {
+            LogKind::Probe => r.probe.as_ref(),
+            LogKind::Load => r.load.as_ref(),
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            LogKind::Probe => "probe",
+            LogKind::Load => "load",
+        }
+    }
+}
+
+fn rows_of<'a>(
+    results: &'a Results,
+    archs: &'a [&str],
+    kind: LogKind,
+) -> impl Iterator<Item = (&'a Log, &'a Row)> {
     archs
         .iter()
-        .filter_map(|a| results.architecture(a).and_then(|r| r.probe.as_ref()))
+        .filter_map(move |a| results.architecture(a).and_then(|r| kind.of(r)))
         .flat_map(|log| log.ok_rows().map(move |r| (log, r)))
 }
 
-fn loads<'a>(results: &'a Results, archs: &'a [&str]) -> impl Iterator<Item = (&'a Log, &'a Row)> {
-    archs
-        .iter()
-        .filter_map(|a| results.architecture(a).and_then(|r| r.load.as_ref()))
-        .flat_map(|log| log.ok_rows().map(move |r| (log, r)))
+fn probes<'a>(results: &'a Results, archs: &'a [&str]) -> impl Iterator<Item = (&'a Log, &'a Row)> {
+    rows_of(results, archs, LogKind::Probe)
 }
 
 fn files(results: &Results, archs: &[&str]) -> String {
-    files_of(results, archs, "probe")
+    files_of(results, archs, LogKind::Probe)
 }
 
-fn files_of(results: &Results, archs: &[&str], which: &str) -> String {
+fn files_of(results: &Results, archs: &[&str], kind: LogKind) -> String {
+    let which = kind.name();
     let names: Vec<String> = archs
         .iter()
-        .filter(|a| {
-            results.architecture(a).is_some_and(|r| match which {
-                "probe" => r.probe.is_some(),
-                _ => r.load.is_some(),
-            })
-        })
+        .filter(|a| results.architecture(a).and_then(|r| kind.of(r)).is_some())
         .map(|a| format!("{a}/{which}.log"))
         .collect();
     if names.is_empty() {
@@ -192,7 +212,7 @@ pub fn fit_lines(results: &Results) -> anyhow::Result<Vec<Line>> {
     // init is fitted from the load's own DO starts, so the replay is judged
     // on how it composes phases, not on the heap's state. The probe's inits
     // are the fallback.
-    let load_init: Vec<f64> = loads(results, BUNDLED)
+    let load_init: Vec<f64> = rows_of(results, BUNDLED, LogKind::Load)
         .filter(|(_, r)| r.req == Some(1))
         .filter_map(|(_, r)| r.init_ms)
         .collect();
@@ -212,7 +232,7 @@ pub fn fit_lines(results: &Results) -> anyhow::Result<Vec<Line>> {
             "phases.pglite_init",
             load_init,
             "x-init-ms of the load's DO starts: PGlite.create() in the DO (precompiled module, loadDataDir)",
-            files_of(results, BUNDLED, "load"),
+            files_of(results, BUNDLED, LogKind::Load),
             MIN_SAMPLES,
             HEADER_RESOLUTION_MS,
         )?;

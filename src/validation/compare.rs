@@ -139,18 +139,17 @@ pub fn judge(
     }
 }
 
+const COUNT_RELATIVE: f64 = 0.05;
+const COUNT_ABSOLUTE: f64 = 2.0;
 const COUNT: Tolerance = Tolerance::Count {
-    relative: 0.05,
-    absolute: 2.0,
+    relative: COUNT_RELATIVE,
+    absolute: COUNT_ABSOLUTE,
 };
 /// The count's tolerance as a fraction of `n` requests.
 fn fraction(n: usize) -> Tolerance {
-    let Tolerance::Count { relative, absolute } = COUNT else {
-        unreachable!("COUNT is a count tolerance")
-    };
     Tolerance::Count {
-        relative,
-        absolute: absolute / n.max(1) as f64,
+        relative: COUNT_RELATIVE,
+        absolute: COUNT_ABSOLUTE / n.max(1) as f64,
     }
 }
 

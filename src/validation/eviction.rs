@@ -105,8 +105,8 @@ pub fn estimate(gaps: &[(f64, bool)]) -> Option<Estimate> {
 }
 
 impl Estimate {
-    /// The shortest gap with a positive estimate and the longest below 1:
-    /// the range the rule's uncertainty spans.
+    /// Whether the estimate jumps from 0 to 1 at one gap (survived and
+    /// evicted gaps separate).
     fn is_single_step(&self) -> bool {
         self.steps.iter().all(|s| s.1 == 0.0 || s.1 == 1.0)
     }
