@@ -49,6 +49,13 @@ fn hot_path(c: &mut Criterion) {
     group.bench_function("hybrid_1M_tenants_zipf1", |b| {
         b.iter(|| simulate(&cfg, hybrid, id))
     });
+    // The same run without the isolate model: what the thread model costs
+    // (docs/performance.md).
+    let mut off = cfg.clone();
+    off.isolate.cpu = dofleet::fleet::CpuPhases::NONE;
+    group.bench_function("hybrid_1M_tenants_zipf1_isolate_model_off", |b| {
+        b.iter(|| simulate(&off, hybrid, id))
+    });
     group.finish();
 }
 

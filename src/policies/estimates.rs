@@ -1,13 +1,12 @@
 //! Fleet-wide estimates that smart delegation learns as the run goes: the
-//! share of loads that succeed, of delegations that meet a cold compute
-//! worker, and of tiered lookups that miss each cache.
+//! share of loads that succeed and of tiered lookups that miss each cache
+//! (the cold-worker estimate is plain delegation's: [`super::plain_pool`]).
 //!
 //! An outcome counts from the moment the fleet could know it, never
 //! earlier: a load's success when it becomes ready, its failure when it
-//! fails, a lookup's result when the lookup ends, a delegation's cold start
-//! when it is dispatched. Outcomes known only later wait in a min-heap keyed
-//! by that time; a load aborted before its end (its DO evicted) is
-//! cancelled and never counts.
+//! fails, and a lookup's result when the lookup ends. Outcomes known only
+//! later wait in a min-heap keyed by that time; a load aborted before its
+//! end (its DO evicted) is cancelled and never counts.
 //!
 //! Every estimate is the posterior mean under a uniform prior (Laplace's
 //! rule, `(k + 1) / (n + 2)`): defined from the first request, and within
@@ -35,8 +34,6 @@ pub struct FleetEstimates {
     cancelled: BinaryHeap<Reverse<(Nanos, Later)>>,
     loads_ready: u64,
     loads_failed: u64,
-    dispatches: u64,
-    cold_dispatches: u64,
     /// Tiered lookups known, by where they found the WASM.
     local: u64,
     regional: u64,
@@ -74,12 +71,6 @@ impl FleetEstimates {
         self.later.push(Reverse((at, Later::Fetched(source as u8))));
     }
 
-    /// A delegation was dispatched now, to a cold worker or not.
-    pub fn dispatched(&mut self, cold: bool) {
-        self.dispatches += 1;
-        self.cold_dispatches += u64::from(cold);
-    }
-
     /// Counts everything known by `now`.
     pub fn learn_until(&mut self, now: Nanos) {
         while let Some(&Reverse((at, what))) = self.later.peek() {
@@ -109,11 +100,6 @@ impl FleetEstimates {
     /// The estimated probability that a load succeeds.
     pub fn p_load_succeeds(&self) -> f64 {
         laplace(self.loads_ready, self.loads_ready + self.loads_failed)
-    }
-
-    /// The estimated probability that a delegation meets a cold worker.
-    pub fn p_worker_cold(&self) -> f64 {
-        laplace(self.cold_dispatches, self.dispatches)
     }
 
     /// Tiered caches: the estimated probability that the local cache misses.
@@ -158,10 +144,6 @@ mod tests {
         // Two successes and one failure (the aborted ones never count).
         assert_eq!(e.loads_known(), 3);
         assert_eq!(e.p_load_succeeds(), 3.0 / 5.0);
-        e.dispatched(true);
-        e.dispatched(false);
-        e.dispatched(false);
-        assert_eq!(e.p_worker_cold(), 2.0 / 5.0);
         e.fetched_at(10, FetchSource::LocalCache);
         e.fetched_at(20, FetchSource::R2);
         e.fetched_at(5_000, FetchSource::RegionalCache);

@@ -16,7 +16,7 @@
 use crate::architectures::{ArchitectureVariant, Fetch, Lazy, LoadPlan, LoadShape, Phases, Route};
 use crate::dist::Dist;
 use crate::engine::SimRng;
-use crate::fleet::{Compute, DoState};
+use crate::fleet::{Compute, DoState, IsolateParams};
 use crate::metrics::{RunMetrics, Window};
 use crate::simulation::RunIdentity;
 use crate::time::Nanos;
@@ -37,6 +37,8 @@ pub struct Setup<'a> {
     pub query_exec: &'a Dist,
     /// Whether a load in progress keeps the DO from being evicted.
     pub load_keeps_alive: bool,
+    /// The isolate model: which phases hold the DO's thread.
+    pub isolate: &'a IsolateParams,
     /// The run's end: nothing is scheduled at or after it.
     pub duration: Nanos,
     pub tenants: u32,
@@ -131,11 +133,6 @@ pub trait Hooks: Sized {
     /// A DO starts with this load planned, beginning at `began`.
     #[inline]
     fn on_start(&mut self, _tenant: u32, _began: Nanos, _load: &LoadPlan) {}
-
-    /// A request was sent to the compute worker at `now`, meeting a cold
-    /// instance or not.
-    #[inline]
-    fn on_delegated(&mut self, _cold: bool) {}
 
     /// Refines where a request that arrived at `arrival` goes, given the
     /// architecture's route (and the refinements of the policies listed

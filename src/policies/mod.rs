@@ -29,6 +29,7 @@ pub mod foresight;
 pub mod hooks;
 pub mod load_forecast;
 pub mod partial_loading;
+pub mod plain_pool;
 pub mod prewarm;
 pub mod smart_delegation;
 pub mod streaming;
@@ -126,13 +127,6 @@ macro_rules! policies {
             pub fn on_start(&mut self, tenant: u32, began: Nanos, load: &LoadPlan) {
                 $(if let Some(p) = &mut self.$field {
                     p.on_start(tenant, began, load);
-                })*
-            }
-
-            #[inline]
-            pub fn on_delegated(&mut self, cold: bool) {
-                $(if let Some(p) = &mut self.$field {
-                    p.on_delegated(cold);
                 })*
             }
 

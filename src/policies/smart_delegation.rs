@@ -17,12 +17,15 @@
 //! is never waited for: the policy is then the plain delegation exactly.
 //!
 //! Three predictors ([`SmartPredictor`]): `learned` (the DO knows the phase
-//! distributions and what has happened to its load; `p` and the cold-worker
-//! probability are fleet-wide estimates from the loads and delegations seen
-//! so far, [`super::estimates`]), `platform` (`p` from the platform setting:
-//! 0 under a blocked compile, else 1), and `oracle`, a bound no
-//! implementation reaches: it knows the load's exact remaining time and
-//! outcome (and when the DO's slot frees).
+//! distributions and what has happened to its load; `p` is a fleet-wide
+//! estimate from the loads seen so far, [`super::estimates`]), `platform`
+//! (`p` from the platform setting: 0 under a blocked compile, else 1), and
+//! `oracle`, a bound no implementation reaches: it knows the load's exact
+//! remaining time and outcome (and when the DO's slot frees).
+//!
+//! The cold-worker probability, for all three, is the one plain delegation
+//! would meet ([`super::plain_pool`]): the real pool, which the policy's
+//! waits make colder, would price delegating ever higher the more it waits.
 //!
 //! The policy ([`SmartDelegationPolicy`]) follows each load from the DO's
 //! start to its eviction, learns from every load and delegation, and
@@ -36,9 +39,11 @@ use std::hash::BuildHasherDefault;
 use super::estimates::FleetEstimates;
 use super::hooks::{Ctx, Hooks, Setup};
 use super::load_forecast::{mean_at_least, LoadForecast, LookupOdds};
+use super::plain_pool::PlainPool;
 use super::Policy;
 use crate::architectures::{Architecture, LoadOutcome, LoadPlan, Phase, Route, WasmCompile};
-use crate::fleet::{Compute, LoadState, NEVER};
+use crate::fleet::{Compute, IsolateParams, LoadState, NEVER};
+use crate::simulation::cpu_part;
 use crate::time::Nanos;
 
 /// How smart delegation predicts the load in progress.
@@ -133,8 +138,9 @@ impl SmartDecider {
 
     /// The expected latencies (waiting, delegating) of a request meeting
     /// the load at `moment`, given what the fleet has learned.
-    pub fn expectations(&self, moment: &Moment, fleet: &FleetEstimates) -> (f64, f64) {
-        let delegated = expected_delegated(&self.compute, fleet.p_worker_cold());
+    /// `p_cold` is the probability that delegating meets a cold worker.
+    pub fn expectations(&self, moment: &Moment, fleet: &FleetEstimates, p_cold: f64) -> (f64, f64) {
+        let delegated = expected_delegated(&self.compute, p_cold);
         let queue = f64::from(moment.waiting) * self.query;
         if self.predictor == SmartPredictor::Oracle {
             let left = moment.plan.duration.saturating_sub(moment.elapsed) as f64;
@@ -164,8 +170,8 @@ impl SmartDecider {
     }
 
     /// Whether the request should wait for the load.
-    pub fn should_wait(&self, moment: &Moment, fleet: &FleetEstimates) -> bool {
-        let (wait, delegated) = self.expectations(moment, fleet);
+    pub fn should_wait(&self, moment: &Moment, fleet: &FleetEstimates, p_cold: f64) -> bool {
+        let (wait, delegated) = self.expectations(moment, fleet, p_cold);
         wait + self.margin < delegated
     }
 }
@@ -177,6 +183,11 @@ struct Loading {
     began: Nanos,
     /// Requests that chose to wait for it.
     waiting: u32,
+    /// Requests that waited for it to fail, routed again when it does.
+    retrying: u32,
+    /// With the isolate model, when its CPU part is queued on the thread:
+    /// until then its end is not known to the loop.
+    cpu_gate: Option<Nanos>,
 }
 
 /// The smart-delegation policy: the decision, what the fleet has learned,
@@ -185,7 +196,26 @@ struct Loading {
 pub struct SmartDelegationPolicy {
     decider: SmartDecider,
     fleet: FleetEstimates,
+    /// Plain delegation's pool: what delegating costs without the policy.
+    plain: PlainPool,
     loading: HashMap<u32, Loading, BuildHasherDefault<DefaultHasher>>,
+    /// The isolate model's phases on the thread, and whether they yield.
+    isolate: IsolateParams,
+}
+
+impl SmartDelegationPolicy {
+    /// A request routed to the compute worker at `now`: plain delegation
+    /// sends it then too, unless it is one that waited for its load to fail
+    /// (plain delegation sent it when it arrived, counted then).
+    fn plain_would_delegate(&mut self, tenant: u32, arrival: Nanos, now: Nanos) {
+        if let Some(l) = self.loading.get_mut(&tenant) {
+            if l.retrying > 0 && arrival < now && now == l.began + l.plan.duration {
+                l.retrying -= 1;
+                return;
+            }
+        }
+        self.plain.dispatch(now);
+    }
 }
 
 impl Hooks for SmartDelegationPolicy {
@@ -197,7 +227,9 @@ impl Hooks for SmartDelegationPolicy {
             .then(|| SmartDelegationPolicy {
                 decider: SmartDecider::new(setup),
                 fleet: FleetEstimates::default(),
+                plain: PlainPool::new(setup),
                 loading: HashMap::default(),
+                isolate: setup.isolate.clone(),
             })
     }
 
@@ -224,13 +256,10 @@ impl Hooks for SmartDelegationPolicy {
                 plan: *load,
                 began,
                 waiting: 0,
+                retrying: 0,
+                cpu_gate: cpu_part(load, &self.isolate).map(|c| began + c.from),
             },
         );
-    }
-
-    #[inline]
-    fn on_delegated(&mut self, cold: bool) {
-        self.fleet.dispatched(cold);
     }
 
     /// A request that would be delegated while its DO's load runs waits for
@@ -238,6 +267,9 @@ impl Hooks for SmartDelegationPolicy {
     #[inline]
     fn refine_route(&mut self, ctx: &mut Ctx, tenant: u32, arrival: Nanos, route: Route) -> Route {
         let now = ctx.now;
+        if route == Route::Delegate {
+            self.plain_would_delegate(tenant, arrival, now);
+        }
         let Some(d) = ctx.dos.get_mut(tenant as usize) else {
             return route;
         };
@@ -247,9 +279,14 @@ impl Hooks for SmartDelegationPolicy {
         let Some(loading) = self.loading.get_mut(&tenant) else {
             return route;
         };
-        if d.ready_at() == NEVER && loading.plan.outcome == LoadOutcome::Ready {
-            // The load's CPU part waits for the isolate's thread (the
-            // isolate model): when it will end is not known yet.
+        // With the isolate model, a load that will succeed has no known end
+        // until its CPU part is queued on the thread (at its gate): a request
+        // that waits is routed again then, and finds the load's work ahead of
+        // it on the thread. Sliced CPU work lets requests through between
+        // slices, so waiting for the gate would only delay them.
+        let awaits_gate = d.ready_at() == NEVER && loading.plan.outcome == LoadOutcome::Ready;
+        let gate = loading.cpu_gate.unwrap_or(NEVER);
+        if awaits_gate && (now >= gate || self.isolate.slice > 0) {
             return route;
         }
         self.fleet.learn_until(now);
@@ -259,20 +296,27 @@ impl Hooks for SmartDelegationPolicy {
             waiting: loading.waiting,
             slot_free_in: d.busy_until.saturating_sub(now),
         };
-        if !self.decider.should_wait(&moment, &self.fleet) {
+        if !self
+            .decider
+            .should_wait(&moment, &self.fleet, self.plain.p_worker_cold())
+        {
             return route;
         }
         loading.waiting += 1;
         if ctx.window.contains(arrival) {
             ctx.metrics.smart_waits += 1;
         }
-        if d.ready_at() != NEVER {
+        if awaits_gate {
+            d.quiet_from = d.quiet_from.max(gate);
+            Route::RetryAt { at: gate }
+        } else if d.ready_at() != NEVER {
             Route::Queue { from: d.ready_at() }
         } else {
             // The load will fail: when it does, the request is served
             // again, and delegated.
             let failed_at = d.started_at + loading.plan.duration;
             d.quiet_from = d.quiet_from.max(failed_at);
+            loading.retrying += 1;
             Route::RetryAt { at: failed_at }
         }
     }
@@ -339,6 +383,9 @@ mod tests {
         }
     }
 
+    /// A pool that is almost never cold.
+    const WARM: f64 = 0.01;
+
     /// Loads that always succeed, known to the fleet.
     fn seen_succeed(n: u64) -> FleetEstimates {
         let mut f = FleetEstimates::default();
@@ -355,10 +402,10 @@ mod tests {
         let plan = plan(&config, HYBRID, 2);
         let d = decider(&config, HYBRID);
         let fleet = seen_succeed(100);
-        assert!(!d.should_wait(&moment(&plan, 0), &fleet));
+        assert!(!d.should_wait(&moment(&plan, 0), &fleet, WARM));
         // 1 ms before the end of init (uniform 500-1000 ms: the residual at
         // most 0.5 ms), local beats a delegation of ~115 ms or more.
-        assert!(d.should_wait(&moment(&plan, plan.duration - MILLISECOND), &fleet));
+        assert!(d.should_wait(&moment(&plan, plan.duration - MILLISECOND), &fleet, WARM));
     }
 
     #[test]
@@ -382,7 +429,7 @@ mod tests {
             for step in 0..=20 {
                 let elapsed = plan.duration * step / 20;
                 assert!(
-                    !d.should_wait(&moment(&plan, elapsed), &failing),
+                    !d.should_wait(&moment(&plan, elapsed), &failing, WARM),
                     "{predictor:?} at {elapsed}"
                 );
             }
@@ -391,7 +438,7 @@ mod tests {
         // would still need (~1.1 s) make waiting worse than delegating.
         let d = decider(&config, variant);
         let fresh = FleetEstimates::default();
-        assert!(!d.should_wait(&moment(&plan, 0), &fresh));
+        assert!(!d.should_wait(&moment(&plan, 0), &fresh, 0.5));
     }
 
     #[test]
@@ -466,12 +513,12 @@ mod tests {
         let plan = plan(&config, HYBRID, 6);
         let d = decider(&config, HYBRID);
         let fleet = seen_succeed(10);
-        let delegated = expected_delegated(&config.compute, fleet.p_worker_cold());
+        let delegated = expected_delegated(&config.compute, WARM);
         for step in 0..=200 {
             let elapsed = plan.duration * step / 200;
             let left = (plan.duration - elapsed) as f64 + config.query_exec.mean();
             assert_eq!(
-                d.should_wait(&moment(&plan, elapsed), &fleet),
+                d.should_wait(&moment(&plan, elapsed), &fleet, WARM),
                 left < delegated,
                 "{elapsed}"
             );
@@ -481,13 +528,16 @@ mod tests {
     #[test]
     fn a_cold_worker_makes_delegating_dearer() {
         let config = load_default().unwrap();
-        let mut cold = FleetEstimates::default();
-        for _ in 0..98 {
-            cold.dispatched(true);
-        }
         let warm = expected_delegated(&config.compute, 0.0);
-        // U(300, 450) ms cold start with probability 99/100.
-        let got = expected_delegated(&config.compute, cold.p_worker_cold());
+        // U(300, 450) ms cold start with probability 0.99.
+        let got = expected_delegated(&config.compute, 0.99);
         assert!((got - warm - 0.99 * 375e6).abs() < 1.0);
+        // A cold pool makes waiting win where a warm one delegates.
+        let plan = plan(&config, HYBRID, 2);
+        let d = decider(&config, HYBRID);
+        let fleet = seen_succeed(100);
+        let at = plan.duration.saturating_sub(300 * MILLISECOND);
+        assert!(!d.should_wait(&moment(&plan, at), &fleet, 0.0));
+        assert!(d.should_wait(&moment(&plan, at), &fleet, 0.99));
     }
 }

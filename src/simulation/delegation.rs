@@ -78,7 +78,6 @@ impl<O: Observer> Simulation<'_, O> {
             self.metrics.compute_cold_starts += u64::from(cold);
             self.metrics.compute_cpu_ns += u128::from(cpu);
         }
-        self.policies.on_delegated(cold);
         if self.pool.may_saturate() {
             self.queue.push(finish, Event::Release { instance });
         } else {

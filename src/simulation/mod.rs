@@ -51,6 +51,7 @@ pub use events::Event;
 use lifecycle::MemoryModel;
 pub use observer::{NoObserver, Observer, RequestRecord};
 pub use stop::{request_stop, stop_requested};
+pub use threads::{cpu_part, CpuPart};
 
 /// Which run this is, for its random streams: the experiment's seed and the
 /// replication. Neither the architecture, nor the policies, nor the sweep
@@ -104,6 +105,7 @@ pub fn setup_of(config: &Config, variant: ArchitectureVariant, tenants: u32) -> 
         compute: &config.compute,
         query_exec: &config.query_exec,
         load_keeps_alive: config.durable_object.load_keeps_alive,
+        isolate: &config.isolate,
         duration: config.duration,
         tenants,
         workload: &config.workload,

@@ -33,13 +33,13 @@
 
 use super::{Event, Observer, Simulation};
 use crate::architectures::{FetchSource, LoadPlan, Phase};
-use crate::fleet::{CpuWork, LoadState, Status, NEVER};
+use crate::fleet::{CpuWork, IsolateParams, LoadState, Status, NEVER};
 use crate::time::Nanos;
 
 /// The part of a load that holds the thread: it starts `from` the load's
 /// beginning and takes `work`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct CpuPart {
+pub struct CpuPart {
     pub from: Nanos,
     pub work: Nanos,
 }
@@ -58,27 +58,34 @@ fn cpu_work(phase: Phase, source: FetchSource) -> Option<CpuWork> {
     }
 }
 
+/// The CPU part of a load, if the isolate model is on and the load has CPU
+/// phases of non-zero length. CPU phases follow the I/O ones in every plan;
+/// under streaming the compile overlaps the transfer, and the CPU part is
+/// then moved late enough to end no earlier than the transfer.
+pub fn cpu_part(load: &LoadPlan, isolate: &IsolateParams) -> Option<CpuPart> {
+    if !isolate.threads_on() {
+        return None;
+    }
+    let (mut first, mut work, mut io_end) = (Nanos::MAX, 0, 0);
+    for s in load.spans.as_slice() {
+        if cpu_work(s.phase, load.source).is_some_and(|w| isolate.cpu.holds(w)) {
+            first = first.min(s.start);
+            work += s.end - s.start;
+        } else {
+            io_end = io_end.max(s.end);
+        }
+    }
+    (work > 0).then(|| CpuPart {
+        from: first.max(io_end.saturating_sub(work)),
+        work,
+    })
+}
+
 impl<O: Observer> Simulation<'_, O> {
-    /// The CPU part of a load, if the model is on and the load has CPU
-    /// phases of non-zero length. CPU phases follow the I/O ones in every
-    /// plan; under streaming the compile overlaps the transfer, and the CPU
-    /// part is then moved late enough to end no earlier than the transfer.
+    /// The CPU part of a load, if the model is on ([`cpu_part`]).
     pub(super) fn cpu_part(&self, load: &LoadPlan) -> Option<CpuPart> {
         self.threads.as_ref()?;
-        let cpu = self.config.isolate.cpu;
-        let (mut first, mut work, mut io_end) = (Nanos::MAX, 0, 0);
-        for s in load.spans.as_slice() {
-            if cpu_work(s.phase, load.source).is_some_and(|w| cpu.holds(w)) {
-                first = first.min(s.start);
-                work += s.end - s.start;
-            } else {
-                io_end = io_end.max(s.end);
-            }
-        }
-        (work > 0).then(|| CpuPart {
-            from: first.max(io_end.saturating_sub(work)),
-            work,
-        })
+        cpu_part(load, &self.config.isolate)
     }
 
     /// Whether the handler of a request reaching its DO at `now` must wait

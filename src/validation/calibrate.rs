@@ -365,5 +365,51 @@ pub fn layer_text(results: &Results, lines: &[Line]) -> String {
             t.push_str("max_instances = 1\nconcurrency = 1\nidle_timeout = \"1d\"\n");
         }
     }
+    t.push_str("\n[isolate]\n# One workerd process holds every DO of the fleet: one isolate, one thread.\n");
+    let _ = writeln!(t, "dos_per_isolate = {TESTBED_DOS_PER_ISOLATE}");
     t
+}
+
+/// `isolate.dos_per_isolate` of the testbed's layer: more than any fleet it
+/// runs, so that every DO shares the one thread of the one process.
+pub const TESTBED_DOS_PER_ISOLATE: u64 = 1_000_000;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::experiment::config::{default_layers, load, Source};
+
+    #[test]
+    fn the_layer_puts_the_whole_fleet_on_one_thread_and_loads_as_a_layer() {
+        let results = Results {
+            dir: "output/testbed".into(),
+            run: Default::default(),
+            architectures: Vec::new(),
+            startup: Vec::new(),
+            compute_cold: Vec::new(),
+            trace: "trace.csv".into(),
+        };
+        let lines = [
+            Line {
+                key: "phases.pglite_init",
+                value: "\"900ms\"".into(),
+                from: "test".into(),
+            },
+            Line {
+                key: "compute.cold_start",
+                value: "\"60ms\"".into(),
+                from: "test".into(),
+            },
+        ];
+        let mut layers = default_layers();
+        layers.push(Source {
+            name: "workerd-local.toml".into(),
+            text: layer_text(&results, &lines),
+            base_dir: None,
+        });
+        let c = load(&layers).unwrap();
+        assert_eq!(c.isolate.dos_per_isolate, TESTBED_DOS_PER_ISOLATE);
+        assert!(c.isolate.threads_on());
+        assert_eq!((c.compute.max_instances, c.compute.concurrency), (1, 1));
+    }
 }
