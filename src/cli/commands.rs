@@ -465,7 +465,7 @@ impl Command {
                         out.display()
                     )));
                 }
-                report::html::write_report(&dir, &out)?;
+                report::html::write_report(&dir, &chart_data(&dir)?, &out)?;
                 eprintln!("Wrote {}", out.display());
                 Ok(Exit::Success)
             }
@@ -624,9 +624,18 @@ fn no_sets(sets: &[String], command: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// What the charts of an output directory are drawn from, with the
+/// cold-start timelines of its points observed again.
+fn chart_data(dir: &Path) -> anyhow::Result<report::plots::ChartData> {
+    Ok(report::plots::ChartData::of_dir(
+        dir,
+        dofleet::experiment::observe_timelines,
+    )?)
+}
+
 /// Draws the charts of an output directory and says where they went.
 fn draw_plots(dir: &Path) -> anyhow::Result<()> {
-    let written = report::plots::write_plots(dir)?;
+    let written = report::plots::write_plots(dir, &chart_data(dir)?)?;
     eprintln!(
         "Drew {} charts (PNG and SVG) in {}",
         written.len() / 2,

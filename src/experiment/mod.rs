@@ -17,6 +17,7 @@ mod record;
 mod results;
 mod runner;
 mod shard;
+mod timeline;
 
 pub use estimate::{machine_memory, Estimate, EstimateError};
 pub use manifest::{Machine, Manifest};
@@ -29,3 +30,4 @@ pub use results::{ExperimentResults, ResultRow, Stat};
 pub(crate) use runner::progress_bar;
 pub use runner::{run_experiment, run_runs, RunCounts, RunError, RunOptions};
 pub use shard::Shard;
+pub use timeline::{observe_timeline, observe_timelines, ObservedTimeline, Trace};

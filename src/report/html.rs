@@ -11,7 +11,7 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use super::plots::{self, compact_value, data::Row, NamedChart, PlotError, Results};
+use super::plots::{self, compact_value, data::Row, ChartData, NamedChart, PlotError, Results};
 use super::{format_mb, format_ms, write_atomically};
 use crate::experiment::{Experiment, Manifest};
 use crate::metrics::METRICS;
@@ -58,10 +58,10 @@ summary { cursor: pointer; font-weight: 600; }
 footer { color: #777; font-size: .85rem; margin-top: 3rem; }
 ";
 
-/// The report of `dir`, as an HTML document.
-pub fn render_report(dir: &Path) -> Result<String, PlotError> {
-    let (results, experiment) = plots::load_dir(dir)?;
-    let charts = plots::charts(&results, &experiment)?;
+/// The report of `dir`, drawn from `data`, as an HTML document.
+pub fn render_report(dir: &Path, data: &ChartData) -> Result<String, PlotError> {
+    let (results, experiment) = (&data.results, &data.experiment);
+    let charts = data.charts()?;
     let mut svgs = Vec::with_capacity(charts.len());
     for c in &charts {
         svgs.push(inline_svg(c, &c.chart.svg()?));
@@ -71,8 +71,8 @@ pub fn render_report(dir: &Path) -> Result<String, PlotError> {
         .and_then(|t| toml::from_str::<Manifest>(&t).ok());
     let config = std::fs::read_to_string(dir.join("config.toml")).unwrap_or_default();
     let page = Page {
-        results: &results,
-        experiment: &experiment,
+        results,
+        experiment,
         charts: &charts,
         svgs: &svgs,
     };
@@ -109,9 +109,9 @@ pub fn render_report(dir: &Path) -> Result<String, PlotError> {
     Ok(html)
 }
 
-/// Writes the report of `dir` to `out`, atomically.
-pub fn write_report(dir: &Path, out: &Path) -> Result<(), PlotError> {
-    let html = render_report(dir)?;
+/// Writes the report of `dir`, drawn from `data`, to `out`, atomically.
+pub fn write_report(dir: &Path, data: &ChartData, out: &Path) -> Result<(), PlotError> {
+    let html = render_report(dir, data)?;
     write_atomically(out, html.as_bytes()).map_err(|source| PlotError::Io {
         path: out.to_owned(),
         source,

@@ -8,6 +8,8 @@ use std::process::{Command as Process, Stdio};
 use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
+use dofleet::experiment::observe_timelines;
+use dofleet::report::plots::ChartData;
 use predicates::prelude::*;
 use proptest::prelude::*;
 
@@ -423,10 +425,14 @@ proptest! {
             }
             std::fs::write(&path, lines.join("\n") + "\n").unwrap();
         }
-        let result = std::panic::catch_unwind(|| dofleet::report::plots::write_plots(&out));
-        prop_assert!(result.is_ok(), "write_plots panicked");
-        let result = std::panic::catch_unwind(|| dofleet::report::html::render_report(&out));
-        prop_assert!(result.is_ok(), "render_report panicked");
+        let data = std::panic::catch_unwind(|| ChartData::of_dir(&out, observe_timelines));
+        prop_assert!(data.is_ok(), "reading the directory panicked");
+        if let Ok(Ok(data)) = data {
+            let result = std::panic::catch_unwind(|| dofleet::report::plots::write_plots(&out, &data));
+            prop_assert!(result.is_ok(), "write_plots panicked");
+            let result = std::panic::catch_unwind(|| dofleet::report::html::render_report(&out, &data));
+            prop_assert!(result.is_ok(), "render_report panicked");
+        }
         drop(tmp);
     }
 }

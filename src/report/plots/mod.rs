@@ -37,7 +37,7 @@ use std::path::{Path, PathBuf};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use crate::experiment::Experiment;
+use crate::experiment::{Experiment, ObservedTimeline};
 use crate::report::write_atomically;
 pub use data::{compact_value, Results, Variant};
 
@@ -244,8 +244,14 @@ fn experiment_point(results: &Results, experiment: &Experiment, point: usize) ->
     })
 }
 
-/// Every chart of an output directory, in the order the report shows them.
-pub fn charts(results: &Results, experiment: &Experiment) -> Result<Vec<NamedChart>, PlotError> {
+/// Every chart of an output directory, in the order the report shows them;
+/// `timelines` holds what the runs observed, by experiment point
+/// ([`crate::experiment::observe_timelines`]).
+pub fn charts(
+    results: &Results,
+    experiment: &Experiment,
+    timelines: &[Option<ObservedTimeline>],
+) -> Result<Vec<NamedChart>, PlotError> {
     let several = results.points.len() > 1;
     let suffix = |p: usize| {
         if several {
@@ -297,11 +303,8 @@ pub fn charts(results: &Results, experiment: &Experiment) -> Result<Vec<NamedCha
                 chart: Chart::Ordinal(c),
             });
         }
-        let seed = crate::simulation::RunIdentity {
-            seed: config.seed,
-            replication: 0,
-        };
-        if let Some(c) = timeline::TimelineChart::simulate(config, seed, label) {
+        let observed = timelines.get(e).and_then(Option::as_ref);
+        if let Some(c) = observed.and_then(|o| timeline::TimelineChart::of(o, label)) {
             out.push(NamedChart {
                 stem: format!("cold_start_timeline{}", suffix(p)),
                 chart: Chart::Timeline(c),
@@ -325,12 +328,42 @@ pub fn file_safe(key: &str) -> String {
         .collect()
 }
 
-/// Draws every chart of `dir` into it, as `.png` and `.svg`, each written
-/// atomically; returns the files written.
-pub fn write_plots(dir: &Path) -> Result<Vec<PathBuf>, PlotError> {
-    let (results, experiment) = load_dir(dir)?;
+/// What the charts of an output directory are drawn from: its results, its
+/// experiment, and the cold-start timelines its runs observed.
+#[derive(Debug, Clone)]
+pub struct ChartData {
+    pub results: Results,
+    pub experiment: Experiment,
+    pub timelines: Vec<Option<ObservedTimeline>>,
+}
+
+impl ChartData {
+    /// The data of `dir`, with the timelines `observe` gives for its
+    /// experiment (the caller simulates: a report only renders).
+    pub fn of_dir(
+        dir: &Path,
+        observe: impl FnOnce(&Experiment) -> Vec<Option<ObservedTimeline>>,
+    ) -> Result<Self, PlotError> {
+        let (results, experiment) = load_dir(dir)?;
+        let timelines = observe(&experiment);
+        Ok(ChartData {
+            results,
+            experiment,
+            timelines,
+        })
+    }
+
+    /// Every chart, in the order the report shows them.
+    pub fn charts(&self) -> Result<Vec<NamedChart>, PlotError> {
+        charts(&self.results, &self.experiment, &self.timelines)
+    }
+}
+
+/// Draws every chart of `data` into `dir`, as `.png` and `.svg`, each
+/// written atomically; returns the files written.
+pub fn write_plots(dir: &Path, data: &ChartData) -> Result<Vec<PathBuf>, PlotError> {
     let mut written = Vec::new();
-    for named in charts(&results, &experiment)? {
+    for named in data.charts()? {
         let png = named.chart.png()?;
         let svg = named.chart.svg()?;
         for (ext, bytes) in [("png", png), ("svg", svg.into_bytes())] {

@@ -5,12 +5,9 @@
 //! bar from its arrival at the DO to its response, coloured by where it ran
 //! (queued behind the start, delegated, local).
 //!
-//! The point's configuration is simulated again for its first 30 s with an
-//! observer. All architectures see the same arrivals (common random
-//! numbers), so every panel follows the same tenant: the earliest-started
-//! one with about [`TARGET_REQUESTS`] requests in the 2.5 s after its start.
-
-use std::collections::HashMap;
+//! It draws what the run observed ([`crate::experiment::ObservedTimeline`]):
+//! every panel follows the same tenant, whose arrivals are the same in every
+//! architecture (common random numbers).
 
 use plotters::coord::Shift;
 use plotters::element::DashedPathElement;
@@ -20,91 +17,16 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use super::data::Variant;
 use super::style::{self, okabe_ito, Axis, LegendEntry, Mark, Unit};
 use super::DrawError;
-use crate::architectures::{LoadOutcome, Phase, StartPlan};
+use crate::architectures::{LoadOutcome, Phase};
+use crate::experiment::{ObservedTimeline, Trace};
 use crate::metrics::Path;
 use crate::report::format_ms;
-use crate::simulation::Config;
-use crate::simulation::{simulate_observed, Observer, RequestRecord, RunIdentity};
-use crate::time::{to_ms, Nanos, SECOND};
+use crate::time::to_ms;
 
-/// The simulated span: enough for the first starts and their loads.
-const SIMULATED: Nanos = 30 * SECOND;
-/// Requests recorded after a tenant's first start, at most.
-const WINDOW: Nanos = 5 * SECOND;
-const MAX_RECORDED: usize = 40;
-/// The tenant chosen has about this many requests in [`CHOICE_WINDOW`].
-const TARGET_REQUESTS: usize = 8;
-const CHOICE_WINDOW: Nanos = 2_500_000_000;
 /// Requests shown per panel, at most; and after the DO settles (ready,
 /// failed, or started for thin).
 const MAX_SHOWN: usize = 12;
 const AFTER_SETTLED: usize = 3;
-
-/// A tenant's first life, as observed.
-#[derive(Debug, Clone)]
-struct Trace {
-    start: Nanos,
-    plan: StartPlan,
-    requests: Vec<RequestRecord>,
-    /// Evicted (or restarted): later requests belong to another life.
-    closed: bool,
-}
-
-/// Records each tenant's first start and the requests that follow it.
-#[derive(Debug, Default)]
-struct Recorder {
-    traces: HashMap<u32, Trace>,
-}
-
-impl Observer for Recorder {
-    fn request(&mut self, r: &RequestRecord) {
-        if let Some(t) = self.traces.get_mut(&r.tenant) {
-            if !t.closed && r.arrival < t.start + WINDOW && t.requests.len() < MAX_RECORDED {
-                t.requests.push(*r);
-            }
-        }
-    }
-
-    fn start(&mut self, tenant: u32, at: Nanos, plan: &StartPlan) {
-        match self.traces.get_mut(&tenant) {
-            Some(t) => t.closed = true,
-            None => {
-                self.traces.insert(
-                    tenant,
-                    Trace {
-                        start: at,
-                        plan: *plan,
-                        requests: Vec::new(),
-                        closed: false,
-                    },
-                );
-            }
-        }
-    }
-
-    fn evict(&mut self, tenant: u32, _at: Nanos) {
-        if let Some(t) = self.traces.get_mut(&tenant) {
-            t.closed = true;
-        }
-    }
-}
-
-/// The tenant to follow: close to [`TARGET_REQUESTS`] requests soon after
-/// its start, earliest first.
-fn choose_tenant(traces: &HashMap<u32, Trace>) -> Option<u32> {
-    traces
-        .iter()
-        .map(|(&k, t)| {
-            let n = t
-                .requests
-                .iter()
-                .filter(|r| r.arrival < t.start + CHOICE_WINDOW)
-                .count();
-            (n.abs_diff(TARGET_REQUESTS), t.start, k)
-        })
-        .min()
-        .map(|(_, _, k)| k)
-}
 
 /// A bar of a start phase, in ms since the start.
 #[derive(Debug, Clone)]
@@ -259,31 +181,20 @@ impl Panel {
 }
 
 impl TimelineChart {
-    /// Simulates the first seconds of `config` under each of its
-    /// architectures and follows one tenant's cold start (None if no DO
-    /// starts in that time).
-    pub fn simulate(config: &Config, id: RunIdentity, point_label: String) -> Option<Self> {
-        let mut config = config.clone();
-        config.duration = config.duration.min(SIMULATED);
-        config.warmup = 0;
-        let traces: Vec<(Variant, HashMap<u32, Trace>)> = config
-            .architectures
+    /// The chart of what a point's run observed (None without a panel).
+    pub fn of(observed: &ObservedTimeline, point_label: String) -> Option<Self> {
+        let tenant = observed.tenant;
+        let mut panels: Vec<Panel> = observed
+            .lives
             .iter()
-            .map(|&variant| {
-                let mut recorder = Recorder::default();
-                simulate_observed(&config, variant, id, &mut recorder);
+            .map(|(variant, trace)| {
                 let v = Variant {
                     architecture: variant.architecture.name().into(),
                     policy: "none".into(),
                     runtime_wasm_compile: variant.runtime_wasm_compile.name().into(),
                 };
-                (v, recorder.traces)
+                Panel::of(&v.title(), trace)
             })
-            .collect();
-        let tenant = choose_tenant(&traces.first()?.1)?;
-        let mut panels: Vec<Panel> = traces
-            .iter()
-            .filter_map(|(v, t)| t.get(&tenant).map(|trace| Panel::of(&v.title(), trace)))
             .collect();
         // The same requests in every panel, so that rows line up.
         let shown = panels.iter().map(|p| p.wanted).max().unwrap_or(0);
@@ -443,6 +354,7 @@ impl TimelineChart {
 mod tests {
     use super::*;
     use crate::experiment::config::load_default;
+    use crate::simulation::RunIdentity;
 
     #[test]
     fn follows_one_tenant_through_every_architecture() {
@@ -451,7 +363,8 @@ mod tests {
             seed: config.seed,
             replication: 0,
         };
-        let chart = TimelineChart::simulate(&config, id, String::new()).unwrap();
+        let observed = crate::experiment::observe_timeline(&config, id).unwrap();
+        let chart = TimelineChart::of(&observed, String::new()).unwrap();
         assert_eq!(chart.panels.len(), config.architectures.len());
         for p in &chart.panels {
             assert!(!p.requests.is_empty(), "{}", p.caption);
