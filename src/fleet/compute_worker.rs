@@ -20,6 +20,11 @@
 //! each, and the pool applies them, in the `(time, sequence)` order the
 //! events would have had, before its next dispatch ([`ComputePool::settle`]).
 //! Half the events of a hybrid run were releases.
+//!
+//! A request's billed CPU time is `cpu_time` drawn from the pool's own
+//! random stream (not the run's), clamped to the request's drawn `exec`,
+//! plus its cold start: the run's stream sees exactly the draws it would
+//! without it, so `cpu_time` moves the bill and never a latency.
 
 use std::collections::VecDeque;
 
@@ -32,7 +37,8 @@ use crate::time::Nanos;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Dispatched {
     /// Running on `instance`; the response is back at the DO at `finish`;
-    /// `cpu` is the instance's billed CPU time (execution and cold start).
+    /// `cpu` is the instance's billed CPU time (the execution's CPU time,
+    /// at most its wall time, and the cold start).
     Running {
         instance: u32,
         finish: Nanos,
@@ -58,6 +64,8 @@ struct Instance {
 #[derive(Debug)]
 pub struct ComputePool {
     config: Compute,
+    /// The stream `cpu_time` is drawn from (see the module docs).
+    cpu_rng: SimRng,
     instances_by_id: Vec<Instance>,
     /// Ids of expired instances, for reuse.
     free_ids: Vec<u32>,
@@ -77,10 +85,12 @@ pub struct ComputePool {
 }
 
 impl ComputePool {
-    /// An empty pool; `instances` is averaged over `[window_from, window_to)`.
-    pub fn new(config: Compute, window_from: Nanos, window_to: Nanos) -> Self {
+    /// An empty pool; `instances` is averaged over `[window_from, window_to)`;
+    /// CPU times are drawn from `cpu_rng`.
+    pub fn new(config: Compute, cpu_rng: SimRng, window_from: Nanos, window_to: Nanos) -> Self {
         Self {
             config,
+            cpu_rng,
             instances_by_id: Vec::new(),
             free_ids: Vec::new(),
             partial: Vec::new(),
@@ -194,13 +204,16 @@ impl ComputePool {
     pub fn run_on(&mut self, id: u32, now: Nanos, cold: bool, rng: &mut SimRng) -> Dispatched {
         self.occupy(id);
         let rtt = self.config.rtt.sample(rng);
-        let mut cpu = self.config.exec.sample(rng);
+        let mut busy = self.config.exec.sample(rng);
+        let mut cpu = self.config.cpu_time.sample(&mut self.cpu_rng).min(busy);
         if cold {
-            cpu += self.config.cold_start.sample(rng);
+            let start = self.config.cold_start.sample(rng);
+            busy += start;
+            cpu += start;
         }
         Dispatched::Running {
             instance: id,
-            finish: now + rtt + cpu,
+            finish: now + rtt + busy,
             cold,
             cpu,
         }
@@ -283,11 +296,12 @@ mod tests {
             rtt: Dist::Constant(1),
             cold_start: Dist::Constant(100),
             exec: Dist::Constant(10),
+            cpu_time: Dist::Constant(4),
             idle_timeout,
             concurrency,
             max_instances,
         };
-        ComputePool::new(config, 0, 10_000)
+        ComputePool::new(config, stream(0, &[1]), 0, 10_000)
     }
 
     fn finish(d: Dispatched) -> (u32, Nanos, bool) {
@@ -311,6 +325,23 @@ mod tests {
         assert_eq!(p.release(0, 111, false), None);
         assert_eq!(finish(p.dispatch(200, &mut rng)), (0, 211, false));
         assert_eq!((p.count(), p.cold_starts), (2, 2));
+    }
+
+    #[test]
+    fn cpu_time_is_clamped_to_the_execution_and_never_moves_the_finish() {
+        let cpu = |d: Dispatched| match d {
+            Dispatched::Running { finish, cpu, .. } => (finish, cpu),
+            Dispatched::Saturated => (0, 0),
+        };
+        for (cpu_time, warm_cpu) in [(4, 4), (50, 10)] {
+            let mut p = pool(1_000, 1, 0);
+            p.config.cpu_time = Dist::Constant(cpu_time);
+            let mut rng = stream(0, &[]);
+            // Cold: the start (100) is CPU in full; warm: the execution's.
+            assert_eq!(cpu(p.dispatch(0, &mut rng)), (111, 100 + warm_cpu));
+            p.release(0, 111, false);
+            assert_eq!(cpu(p.dispatch(200, &mut rng)), (211, warm_cpu));
+        }
     }
 
     #[test]

@@ -29,8 +29,12 @@ pub struct Compute {
     pub rtt: Dist,
     /// Extra time of a request that starts a new instance.
     pub cold_start: Dist,
-    /// Execution of one delegated request at a warm instance.
+    /// Execution of one delegated request at a warm instance (wall time).
     pub exec: Dist,
+    /// The CPU time of that execution, billed as Workers CPU time: drawn
+    /// from its own random stream and clamped to the request's drawn
+    /// `exec`, so it never moves a latency.
+    pub cpu_time: Dist,
     /// An idle instance expires after this long.
     pub idle_timeout: Nanos,
     /// Requests one instance serves at once.

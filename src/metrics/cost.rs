@@ -5,8 +5,10 @@
 //! published Workers Paid prices). Billed: a DO request per client request,
 //! prewarm start and keep-alive ping, and a Workers request (the front Worker) per client request; DO duration
 //! for every second a DO is resident, at `do_billed_mb` (128 MB) whatever it
-//! uses; the compute worker's CPU time (execution and cold starts;
-//! service-binding calls add no request fee); R2 Class B reads.
+//! uses; the compute worker's CPU time (`compute.cpu_time` per delegated
+//! request, at most its wall execution, and cold starts in full; waiting on
+//! I/O is not billed; service-binding calls add no request fee); R2 Class B
+//! reads.
 
 use super::RunMetrics;
 use crate::time::SECOND;

@@ -182,7 +182,8 @@ pub struct RunMetrics {
     pub extension_loads: u64,
     /// Delegated requests that waited for a compute-worker slot.
     pub compute_queued: u64,
-    /// Compute-worker CPU time (execution and cold starts), nanoseconds.
+    /// Compute-worker CPU time (each request's `compute.cpu_time`, clamped
+    /// to its execution, and cold starts), nanoseconds.
     pub compute_cpu_ns: u128,
     /// Isolate model: time requests waited for their isolate's thread
     /// (ns), and how many waits were longer than zero.

@@ -313,7 +313,7 @@ pub const METRICS: &[Metric] = &[
     Metric { name: "cost_do_requests_usd_month", description: "DO requests' part of the monthly cost, USD ($0.15/M after 1 M)", value: |m| m.cost.do_requests_usd },
     Metric { name: "cost_do_duration_usd_month", description: "DO duration's part of the monthly cost, USD ($12.50/M GB-s after 400,000)", value: |m| m.cost.do_duration_usd },
     Metric { name: "cost_worker_requests_usd_month", description: "Workers requests' part of the monthly cost, USD ($0.30/M after 10 M)", value: |m| m.cost.worker_requests_usd },
-    Metric { name: "cost_cpu_usd_month", description: "compute-worker CPU time's part of the monthly cost, USD ($0.02/M CPU-ms after 30 M; an upper bound, see docs/model.md)", value: |m| m.cost.cpu_usd },
+    Metric { name: "cost_cpu_usd_month", description: "compute-worker CPU time's part of the monthly cost, USD ($0.02/M CPU-ms after 30 M; `compute.cpu_time` per request plus cold starts, see docs/model.md)", value: |m| m.cost.cpu_usd },
     Metric { name: "cost_r2_usd_month", description: "R2 Class B reads' part of the monthly cost, USD ($0.36/M after 10 M)", value: |m| m.cost.r2_usd },
     Metric { name: "cost_usd_month", description: "estimated Cloudflare cost per 30-day month at this rate, USD, after included usage ([pricing])", value: |m| m.cost.usd_month },
     Metric {

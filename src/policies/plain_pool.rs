@@ -46,7 +46,14 @@ impl PlainPool {
         compute.max_instances = 0;
         let RunIdentity { seed, replication } = setup.identity;
         Self {
-            pool: ComputePool::new(compute, 0, setup.duration),
+            // Its CPU times (unused: only its cold starts are read) from a
+            // stream of their own too.
+            pool: ComputePool::new(
+                compute,
+                stream(seed, &[SHADOW_STREAM, replication, 0, 1]),
+                0,
+                setup.duration,
+            ),
             rng: stream(seed, &[SHADOW_STREAM, replication, 0, 0]),
             seq: 0,
             dispatches: 0,

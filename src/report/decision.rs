@@ -197,7 +197,7 @@ pub fn cost_table(results: &ExperimentResults, point: usize) -> String {
         ("DO requests", "cost_do_requests_usd_month"),
         ("DO duration", "cost_do_duration_usd_month"),
         ("Workers requests", "cost_worker_requests_usd_month"),
-        ("CPU (upper bound)", "cost_cpu_usd_month"),
+        ("CPU", "cost_cpu_usd_month"),
         ("R2 reads", "cost_r2_usd_month"),
     ];
     let mut header = vec!["Architecture".to_string()];

@@ -215,6 +215,11 @@ struct Waiting {
 /// kept at 0 so that published single-point results stay as they were).
 const STREAM_FAMILY: u64 = 0;
 
+/// The last word of the compute worker's CPU-time stream's identity (0 is
+/// the arrivals', 1 the run's): a stream of its own, so that `cpu_time`
+/// changes no other draw.
+const CPU_STREAM: u64 = 2;
+
 impl<'a, O: Observer> Simulation<'a, O> {
     fn new(
         config: &'a Config,
@@ -241,7 +246,12 @@ impl<'a, O: Observer> Simulation<'a, O> {
             dos: fleet_states(tenants as usize),
             queue: EventQueue::for_tenants(tenants),
             expiry: ExpiryQueue::for_tenants(tenants),
-            pool: ComputePool::new(config.compute.clone(), window.from, window.to),
+            pool: ComputePool::new(
+                config.compute.clone(),
+                stream(id.seed, &[STREAM_FAMILY, id.replication, CPU_STREAM]),
+                window.from,
+                window.to,
+            ),
             metrics: RunMetrics::new(window.from, window.to),
             latencies: LatencyGrid::new(),
             load_times: RunMetrics::load_counts(),

@@ -9,6 +9,7 @@ mod charts;
 mod cli;
 mod closed_forms;
 mod common;
+mod cpu_billing;
 mod determinism;
 mod exit_codes;
 mod exports;

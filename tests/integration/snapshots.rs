@@ -36,7 +36,9 @@ fn runs_csv_of_a_small_default_run() {
 /// isolate) the model is the one before isolates existed: every column of
 /// the summary that build wrote (its snapshot, kept in
 /// `fixtures/summary_before_isolates.csv`) has the same bytes now; only new
-/// columns are added.
+/// columns are added. That build billed the compute worker's whole
+/// execution as CPU: a `compute.cpu_time` above every execution, clamped to
+/// it, bills the same (and, drawn from its own stream, moves nothing else).
 #[test]
 fn without_threads_every_column_is_the_one_before_isolates() {
     let config = config_with(&[
@@ -44,6 +46,7 @@ fn without_threads_every_column_is_the_one_before_isolates() {
         "duration=\"3min\"",
         "replications=2",
         "isolate.cpu_phases=[]",
+        "compute.cpu_time=\"1h\"",
     ]);
     let experiment = Experiment::single("snapshot", config);
     let results = run_experiment(&experiment, &RunOptions::default()).unwrap();

@@ -134,6 +134,7 @@ pub(crate) fn resolve(merged: &Merged, layers: &[Source]) -> Result<Config, Conf
             rtt: dist("compute.rtt")?,
             cold_start: dist("compute.cold_start")?,
             exec: dist("compute.exec")?,
+            cpu_time: dist("compute.cpu_time")?,
             idle_timeout: r.nanos("compute.idle_timeout")?,
             concurrency: u32::try_from(r.integer("compute.concurrency")?)
                 .map_err(|_| r.internal("compute.concurrency"))?,

@@ -199,6 +199,7 @@ pub(crate) const SCHEMA: &[(&str, Kind)] = &[
     ("compute.rtt", Kind::Dist),
     ("compute.cold_start", Kind::Dist),
     ("compute.exec", Kind::Dist),
+    ("compute.cpu_time", Kind::Dist),
     (
         "compute.idle_timeout",
         Kind::Duration {

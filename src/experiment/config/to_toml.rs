@@ -131,6 +131,7 @@ impl Config {
         dist_entry(w, "rtt", &c.rtt);
         dist_entry(w, "cold_start", &c.cold_start);
         dist_entry(w, "exec", &c.exec);
+        dist_entry(w, "cpu_time", &c.cpu_time);
         line(w, &format!("idle_timeout = {}", duration(c.idle_timeout)));
         line(w, &format!("concurrency = {}", c.concurrency));
         line(w, &format!("max_instances = {}", c.max_instances));

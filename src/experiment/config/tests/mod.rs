@@ -258,7 +258,7 @@ fn known_keys_cover_the_schema() {
     );
     // Every known key can be set on the command line from the default's value.
     let default = load_default().unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(keys.len(), 84);
+    assert_eq!(keys.len(), 85);
     assert_eq!(
         load(&[model(), pricing(), layer("r.toml", &default.to_toml())]).ok(),
         Some(default)
