@@ -150,10 +150,22 @@ impl Panel {
                 "{title}: ready after {}; requests wait in the constructor",
                 format_ms(t)
             ),
-            (Some(_), Some((t, true))) => format!(
-                "{title}: ready after {}; requests delegated until then",
-                format_ms(t)
-            ),
+            (Some(_), Some((t, true))) => {
+                // What the requests before the load's end did: with the
+                // isolate model, its CPU work holds the thread and they wait.
+                let early = all.iter().filter(|r| r.arrival < t);
+                let (delegated, queued) = early.fold((0, 0), |(d, q), r| match r.path {
+                    Path::Delegated => (d + 1, q),
+                    Path::Queued => (d, q + 1),
+                    Path::Local => (d, q),
+                });
+                let what = match (delegated, queued) {
+                    (_, 0) => "requests delegated until then",
+                    (0, _) => "requests wait for it (its CPU work holds the DO's thread)",
+                    _ => "requests delegated until its CPU work holds the thread, then wait",
+                };
+                format!("{title}: ready after {}; {what}", format_ms(t))
+            }
             (Some(_), _) => format!(
                 "{title}: load failed after {} (compile blocked); delegates for the rest of its life",
                 format_ms(settle_at)
