@@ -16,6 +16,7 @@
 
 pub mod api;
 pub mod architectures;
+pub mod atomic_write;
 pub mod cluster;
 pub mod dist;
 pub mod engine;

@@ -13,9 +13,9 @@ use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
 use anyhow::Context;
+use dofleet::atomic_write::write_atomically;
 use dofleet::experiment::RunOptions;
 use dofleet::report::sensitivity as text;
-use dofleet::report::write_atomically;
 use dofleet::sensitivity::{self, Assumption, SensitivityError};
 
 use super::args::SensitivityArgs;

@@ -113,7 +113,7 @@ pub fn execute(sub: TestbedSub, sets: &[String], quiet: bool) -> anyhow::Result<
                     a.max_requests
                 );
             }
-            dofleet::report::write_atomically(&a.out, text.as_bytes())
+            dofleet::atomic_write::write_atomically(&a.out, text.as_bytes())
                 .with_context(|| format!("cannot write {}", a.out.display()))?;
             eprintln!("Wrote {} ({n} requests)", a.out.display());
             Ok(Exit::Success)
@@ -167,7 +167,7 @@ pub fn execute(sub: TestbedSub, sets: &[String], quiet: bool) -> anyhow::Result<
             meta.push(("planned".into(), records.len().to_string()));
             meta.push(("load_after".into(), load_average()));
             let text = log::render(&meta, &records);
-            dofleet::report::write_atomically(&a.out, text.as_bytes())
+            dofleet::atomic_write::write_atomically(&a.out, text.as_bytes())
                 .with_context(|| format!("cannot write {}", a.out.display()))?;
             let ok = records.iter().filter(|r| r.status == 200).count();
             eprintln!(

@@ -58,7 +58,7 @@ pub fn calibrate(a: CalibrateArgs, sets: &[String]) -> anyhow::Result<Exit> {
     });
     dofleet::experiment::config::load(&layers)
         .context("the fitted layer does not load (a bug: please report it)")?;
-    dofleet::report::write_atomically(&a.out, text.as_bytes())
+    dofleet::atomic_write::write_atomically(&a.out, text.as_bytes())
         .with_context(|| format!("cannot write {}", a.out.display()))?;
     print!("{text}");
     eprintln!("Wrote {}", a.out.display());

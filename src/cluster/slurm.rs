@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use super::shell::{sbatch_quote, shell_quote};
-use crate::report::write_atomically;
+use crate::atomic_write::write_atomically;
 
 /// A Slurm sweep: what the scripts run and where.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -18,7 +18,7 @@ use super::out_dir::{self, DirLock, Staging};
 use super::output::{io_err, load_records, manifest_of, prepare, write_aggregates, OutputError};
 use super::record::record_name;
 use super::{Experiment, ExperimentResults, OutputOptions, RunRecord, RunSpec, Shard};
-use crate::report::write_atomically;
+use crate::atomic_write::write_atomically;
 
 /// Merges shard directories of one experiment into `out`. `experiment` is
 /// the experiment re-read from the first shard's `config.toml`; every shard

@@ -17,8 +17,9 @@ use super::out_dir::{self, DirLock, Staging};
 use super::record::{record_name, RecordError};
 use super::runner::{run_runs, RunError, RunOptions};
 use super::{Experiment, ExperimentResults, RunRecord, RunSpec, Shard};
+use crate::atomic_write::write_atomically;
 use crate::metrics::METRICS;
-use crate::report::{write_atomically, write_results};
+use crate::report::write_results;
 
 /// How to treat the output directory.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

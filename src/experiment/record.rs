@@ -23,8 +23,8 @@ use hdrhistogram::serialization::{Deserializer, Serializer, V2Serializer};
 
 use super::plan::fnv1a;
 use super::RunSpec;
+use crate::atomic_write::write_atomically;
 use crate::metrics::{LatencyHistogram, RunSummary};
-use crate::report::write_atomically;
 
 const MAGIC: &[u8] = b"DOFLEET-RUN-2\n";
 

@@ -12,7 +12,8 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use super::plots::{self, compact_value, data::Row, ChartData, NamedChart, PlotError, Results};
-use super::{format_mb, format_ms, write_atomically};
+use super::{format_mb, format_ms};
+use crate::atomic_write::write_atomically;
 use crate::experiment::{Experiment, Manifest};
 use crate::metrics::METRICS;
 

@@ -1,14 +1,12 @@
 //! Reports: CSV files, the tables printed to the terminal, charts
 //! ([`plots`]) and the one-page HTML report ([`html`]).
 
-mod atomic;
 mod decision;
 pub mod html;
 mod plan_out;
 pub mod plots;
 mod table;
 
-pub use atomic::write_atomically;
 pub mod export;
 pub mod sensitivity;
 pub use decision::{answer_lines, cost_table, decision_table, format_cost, format_usd};

@@ -10,7 +10,7 @@ use std::path::Path;
 
 use super::export::csv::number;
 use super::table::{format_ms, markdown};
-use super::write_atomically;
+use crate::atomic_write::write_atomically;
 use crate::planner::{Evaluation, Plan, PlanRow};
 
 fn swept_keys(plan: &Plan) -> Vec<String> {

@@ -18,9 +18,9 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use super::{id_cells, id_header, summary_table, Cell};
+use crate::atomic_write::write_atomically;
 use crate::experiment::{Experiment, ExperimentResults};
 use crate::metrics::METRICS;
-use crate::report::write_atomically;
 
 /// A CSV cell: shortest round-trip form, empty when not finite.
 pub(crate) fn number(x: f64) -> String {

@@ -37,8 +37,8 @@ use std::path::{Path, PathBuf};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+use crate::atomic_write::write_atomically;
 use crate::experiment::{Experiment, ObservedTimeline};
-use crate::report::write_atomically;
 pub use data::{compact_value, Results, Variant};
 
 /// At most this many sweep points get their own CDF, ordinal and timeline

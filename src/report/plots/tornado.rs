@@ -94,7 +94,9 @@ impl TornadoChart {
         let (lo, hi) = super::axis::extent(values).unwrap_or((0.0, 1.0));
         let pad = ((hi - lo) * 0.05).max(hi.abs() * 1e-3).max(1e-9);
         let from_zero = lo >= 0.0 && lo - pad <= 0.0;
-        let x = Axis::linear(lo - pad, hi + pad, self.unit, 5, from_zero);
+        // Four ticks: a panel is half the chart's width, and five nice steps
+        // could give eight labels that run into each other.
+        let x = Axis::linear(lo - pad, hi + pad, self.unit, 4, from_zero);
         // Widest on top: category 0 is drawn at the top.
         let n = self.labels.len();
         let y = Axis::categories(
