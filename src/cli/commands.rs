@@ -10,7 +10,7 @@ use anyhow::{bail, Context};
 use dofleet::cluster::SlurmJob;
 use dofleet::experiment::{
     inspect_out_dir, machine_memory, merge_dirs, resolve_out_dir, run_experiment, run_to_dir,
-    Experiment, ExperimentResults, OutputOptions, RunOptions, Shard,
+    Experiment, ExperimentResults, Limits, OutputOptions, RunOptions, Shard,
 };
 use dofleet::planner::{Decision, Dimension, PlanOptions, Slo};
 use dofleet::report;
@@ -263,9 +263,17 @@ impl Command {
             }) => Command::Fit(super::fit::FitCommand::new(
                 trace, &tenant, &spread, seed, sets,
             )?),
-            Some(Sub::Sensitivity(args)) => Command::Sensitivity(Box::new(
-                super::sensitivity::SensitivityCommand::new(args, sets, options)?,
-            )),
+            Some(Sub::Sensitivity(args)) => {
+                Command::Sensitivity(Box::new(super::sensitivity::SensitivityCommand::new(
+                    args,
+                    sets,
+                    options,
+                    Limits {
+                        memory_bytes: machine_memory(),
+                        go_on: yes,
+                    },
+                )?))
+            }
             Some(Sub::Plot { dir }) => {
                 no_sets(sets, "plot")?;
                 Command::Plot { dir }

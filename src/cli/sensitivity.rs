@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use dofleet::atomic_write::write_atomically;
-use dofleet::experiment::RunOptions;
+use dofleet::experiment::{Limits, RunOptions};
 use dofleet::report::sensitivity as text;
 use dofleet::sensitivity::{self, Assumption, SensitivityError};
 
@@ -47,6 +47,7 @@ impl SensitivityCommand {
         args: SensitivityArgs,
         sets: &[String],
         run: RunOptions,
+        limits: Limits,
     ) -> anyhow::Result<SensitivityCommand> {
         let experiment = super::commands::load(args.file.as_deref(), sets)?;
         let (slos, confidence) =
@@ -82,6 +83,7 @@ impl SensitivityCommand {
                 slos,
                 confidence,
                 run,
+                limits: Some(limits),
             },
             out,
             json: args.format == "json",
@@ -104,7 +106,11 @@ impl SensitivityCommand {
                 eprintln!("Interrupted: nothing written.");
                 return Ok(Exit::Interrupted);
             }
-            Err(e @ (SensitivityError::Config(_) | SensitivityError::Assumption { .. })) => {
+            Err(
+                e @ (SensitivityError::Config(_)
+                | SensitivityError::Assumption { .. }
+                | SensitivityError::Resources(_)),
+            ) => {
                 return Err(super::exit::bad_input(e));
             }
             Err(e) => return Err(e.into()),

@@ -326,6 +326,52 @@ impl Experiment {
     }
 }
 
+/// What a check before running may use: the machine's memory, and whether
+/// work expected to take more than [`WARN_SECONDS`] goes on (`--yes`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Limits {
+    pub memory_bytes: f64,
+    pub go_on: bool,
+}
+
+/// Checks experiments that run one after another (the base and every
+/// variant of a sensitivity analysis): each one as
+/// [`Experiment::check_resources`] checks it (time ranges, memory: one of
+/// them runs at a time), and their expected times added up against
+/// [`WARN_SECONDS`]. `what` names the whole in the message.
+pub fn check_in_turn(
+    experiments: &[&Experiment],
+    threads: usize,
+    limits: Limits,
+    what: &str,
+) -> Result<(), EstimateError> {
+    let mut seconds = 0.0;
+    let mut runs = 0.0;
+    let mut slowest: Option<Estimate> = None;
+    for e in experiments {
+        let estimate = e.check_resources(threads, limits.memory_bytes, true)?;
+        seconds += estimate.seconds;
+        runs += estimate.runs;
+        if slowest
+            .as_ref()
+            .is_none_or(|s| estimate.seconds > s.seconds)
+        {
+            slowest = Some(estimate);
+        }
+    }
+    match slowest {
+        Some(slowest) if seconds > WARN_SECONDS && !limits.go_on => Err(EstimateError(format!(
+            "{what} runs the experiment {} times ({runs:.0} runs) and is expected to take about {} \
+             (the longest: {}); `{}` drives it. Pass --yes to run it anyway",
+            experiments.len(),
+            duration_text(seconds),
+            slowest.describe(),
+            slowest.time_key
+        ))),
+        _ => Ok(()),
+    }
+}
+
 impl Estimate {
     /// `1.2e9 requests in 500 runs, up to 3.4e4 requests in flight`.
     pub fn describe(&self) -> String {

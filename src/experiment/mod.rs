@@ -19,7 +19,7 @@ mod runner;
 mod shard;
 mod timeline;
 
-pub use estimate::{machine_memory, Estimate, EstimateError};
+pub use estimate::{check_in_turn, machine_memory, Estimate, EstimateError, Limits};
 pub use manifest::{Machine, Manifest};
 pub use merge::merge_dirs;
 pub use out_dir::{inspect as inspect_out_dir, resolve as resolve_out_dir, REPORT};

@@ -512,6 +512,44 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_note_on_an_at_least_objective_calls_the_lower_value_worse() {
+        let slo: Slo = "local_fraction>=0.5".parse().unwrap();
+        let at = |value: u64, mean: f64| Evaluation {
+            value,
+            met: mean - 0.002 >= 0.5,
+            slos: vec![SloStat {
+                mean,
+                bound: mean - 0.002,
+            }],
+            cost_usd_month: 1.0,
+        };
+        // More hosts, a lower share served locally: worse for `>=`.
+        let notes = monotonicity_notes(
+            &[at(384, 0.4928), at(388, 0.4805)],
+            std::slice::from_ref(&slo),
+            Dimension::Hosts,
+        );
+        assert_eq!(
+            notes,
+            vec![
+                "not monotone: local_fraction is worse at hosts.count = 388 (0.4805) than at \
+                 384 (0.4928), beyond both confidence bounds"
+                    .to_string()
+            ]
+        );
+        // A higher share at more hosts is better: no note.
+        let notes = monotonicity_notes(
+            &[at(384, 0.4805), at(388, 0.4928)],
+            std::slice::from_ref(&slo),
+            Dimension::Hosts,
+        );
+        assert!(notes.is_empty(), "{notes:?}");
+        // And the bound of a `>=` objective is the lower one.
+        let s = one_sided(&[0.4, 0.5, 0.6], Bound::AtLeast, 0.95);
+        assert!(s.bound < s.mean);
+    }
+
+    #[test]
     fn the_one_sided_bound_matches_a_hand_computation() {
         // mean 2, sd 1, n 3: t(0.95, 2) = 2.919986.
         let s = one_sided(&[1.0, 2.0, 3.0], Bound::AtMost, 0.95);

@@ -18,14 +18,7 @@ pub fn format_usd(usd: f64) -> String {
     if usd.abs() < 10.0 {
         return format!("${usd:.2}");
     }
-    let whole = format!("{:.0}", usd.abs());
-    let mut grouped = String::new();
-    for (i, c) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i) % 3 == 0 {
-            grouped.push(',');
-        }
-        grouped.push(c);
-    }
+    let grouped = super::plots::grouped(&format!("{:.0}", usd.abs()));
     format!("{}${grouped}", if usd < 0.0 { "-" } else { "" })
 }
 

@@ -11,7 +11,7 @@ use std::path::Path;
 use super::export::csv::number;
 use super::table::{format_ms, markdown};
 use crate::atomic_write::write_atomically;
-use crate::planner::{Evaluation, Plan, PlanRow};
+use crate::planner::{Bound, Evaluation, Plan, PlanRow};
 
 fn swept_keys(plan: &Plan) -> Vec<String> {
     plan.rows
@@ -150,7 +150,11 @@ pub fn plan_table(plan: &Plan) -> String {
         if single {
             format!("{} (one run)", s.metric)
         } else {
-            format!("{} (mean, {bound} bound)", s.metric)
+            let side = match s.bound {
+                Bound::AtMost => "upper",
+                Bound::AtLeast => "lower",
+            };
+            format!("{} (mean, {bound} {side} bound)", s.metric)
         }
     }));
     header.extend(["cost/month".into(), "evaluations".into()]);

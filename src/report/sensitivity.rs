@@ -420,7 +420,7 @@ pub fn tornado_charts(s: &Sensitivity) -> Vec<NamedChart> {
             let (unit, axis_name) = if name.ends_with("_ms") {
                 (Unit::Ms, name.to_string())
             } else if name.contains("usd") {
-                (Unit::Plain, format!("{name} (USD a month)"))
+                (Unit::Usd, format!("{name} (USD a month)"))
             } else if name.ends_with("_fraction") || name.ends_with("_ratio") {
                 (Unit::Percent, name.to_string())
             } else {

@@ -23,7 +23,10 @@ pub use assumptions::{Assumption, AssumptionsError, Side};
 
 use crate::experiment::config::{load_experiment, unmet_need, ConfigError};
 use crate::experiment::progress_bar;
-use crate::experiment::{run_runs, Experiment, ExperimentResults, RunError, RunOptions};
+use crate::experiment::{
+    check_in_turn, run_runs, EstimateError, Experiment, ExperimentResults, Limits, RunError,
+    RunOptions,
+};
 use crate::metrics::METRICS;
 use crate::planner::{Decision, Slo, Verdict};
 
@@ -45,6 +48,8 @@ pub enum SensitivityError {
     Interrupted,
     #[error("--metric {0:?}: {1}")]
     Metric(String, String),
+    #[error(transparent)]
+    Resources(#[from] EstimateError),
 }
 
 impl From<ConfigError> for SensitivityError {
@@ -89,6 +94,9 @@ pub struct Options {
     pub confidence: f64,
     /// How to run (its `progress` is shown as one bar over every run).
     pub run: RunOptions,
+    /// The check before anything runs (None: none), over the base and
+    /// every variant together.
+    pub limits: Option<Limits>,
 }
 
 /// What moving one assumption did.
@@ -256,6 +264,20 @@ pub fn analyse(
             Ok(Experiment::from_spec(spec))
         };
         plans.push((a.clone(), Ok([at(Side::Low)?, at(Side::High)?])));
+    }
+    if let Some(limits) = options.limits {
+        let mut all = vec![&experiment];
+        for (_, plan) in &plans {
+            if let Ok(ends) = plan {
+                all.extend(ends.iter());
+            }
+        }
+        check_in_turn(
+            &all,
+            options.run.threads,
+            limits,
+            "this sensitivity analysis",
+        )?;
     }
     let runs = experiment.runs().len() as u64;
     let ran = plans.iter().filter(|(_, p)| p.is_ok()).count() as u64;

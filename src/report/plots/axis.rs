@@ -18,6 +18,8 @@ pub enum Unit {
     Gb,
     /// A plain number: `0.8`, `10k`.
     Plain,
+    /// US dollars: `$69.2`, `$2,350`.
+    Usd,
 }
 
 /// Formats a number briefly: at most three significant digits, no
@@ -47,15 +49,52 @@ pub fn short(v: f64) -> String {
     }
 }
 
+/// A number before a unit: [`short`], except that from 10,000 on it is
+/// written out with thousands separators (a "10k s" tick reads as a unit
+/// of its own).
+fn with_unit(v: f64) -> String {
+    if !(v.is_finite() && v.abs() >= 10_000.0) {
+        return short(v);
+    }
+    let out = grouped(&format!("{:.0}", v.abs()));
+    if v < 0.0 {
+        format!("-{out}")
+    } else {
+        out
+    }
+}
+
+/// Digits with a comma every three from the right: `1234567` is
+/// `1,234,567`.
+pub(crate) fn grouped(digits: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 impl Unit {
     /// A tick label for the value `v` (in the data's unit).
     pub fn label(self, v: f64) -> String {
         match self {
-            Unit::Ms if v.abs() >= 1000.0 => format!("{} s", short(v / 1000.0)),
-            Unit::Ms => format!("{} ms", short(v)),
-            Unit::Percent => format!("{}%", short(v * 100.0)),
-            Unit::Gb => format!("{} GB", short(v)),
+            Unit::Ms if v.abs() >= 1000.0 => format!("{} s", with_unit(v / 1000.0)),
+            Unit::Ms => format!("{} ms", with_unit(v)),
+            Unit::Percent => format!("{}%", with_unit(v * 100.0)),
+            Unit::Gb => format!("{} GB", with_unit(v)),
             Unit::Plain => short(v),
+            Unit::Usd => {
+                let sign = if v < 0.0 { "-" } else { "" };
+                let amount = if v.abs() >= 1000.0 {
+                    grouped(&format!("{:.0}", v.abs()))
+                } else {
+                    short(v.abs())
+                };
+                format!("{sign}${amount}")
+            }
         }
     }
 }
@@ -73,6 +112,7 @@ impl Unit {
             Unit::Gb => (1.0, " GB"),
             Unit::Plain if largest >= 10_000.0 => return ticks.iter().map(|&t| short(t)).collect(),
             Unit::Plain => (1.0, ""),
+            Unit::Usd => return ticks.iter().map(|&t| self.label(t)).collect(),
         };
         let scaled = step / scale;
         let decimals = if scaled.is_finite() && scaled > 0.0 {
@@ -192,14 +232,25 @@ impl Axis {
         } else {
             (1.0, 10.0)
         };
-        let lo = min.log10() - 0.05;
-        let hi = (max.log10() + 0.05).max(lo + 0.3);
+        let mut lo = min.log10() - 0.05;
+        let mut hi = (max.log10() + 0.05).max(lo + 0.3);
         let decades = hi - lo;
         let mults: &[f64] = if decades <= 1.5 {
             &[1.0, 2.0, 3.0, 5.0]
         } else if decades <= 3.5 {
             &[1.0, 2.0, 5.0]
         } else {
+            // Ticks at decades only: an end of the data up to a factor
+            // 2.2 past the last decade would sit beyond every label (the
+            // 11 ms medians under a lowest tick of 100 ms), so the axis
+            // reaches that decade.
+            let near = 0.35;
+            if min.log10() - min.log10().floor() < near {
+                lo = lo.min(min.log10().floor() - 0.02);
+            }
+            if max.log10().ceil() - max.log10() < near {
+                hi = hi.max(max.log10().ceil() + 0.02);
+            }
             &[1.0]
         };
         let mut ticks = Vec::new();
@@ -385,6 +436,11 @@ mod tests {
         assert_eq!(Unit::Percent.label(0.4), "40%");
         assert_eq!(Unit::Gb.label(32.25), "32.2 GB");
         assert_eq!(Unit::Plain.label(0.6000000001), "0.6");
+        assert_eq!(Unit::Ms.label(1.0e7), "10,000 s");
+        assert_eq!(Unit::Ms.label(-1.234e9), "-1,234,000 s");
+        assert_eq!(Unit::Gb.label(123_456.0), "123,456 GB");
+        assert_eq!(Unit::Usd.label(2350.0), "$2,350");
+        assert_eq!(Unit::Usd.label(-69.24), "-$69.2");
         assert_eq!(short(-0.0), "0");
     }
 
@@ -411,5 +467,20 @@ mod tests {
         assert_eq!(a.clamped(-1.0), a.lo);
         let degenerate = Axis::log(0.0, -3.0, Unit::Ms);
         assert!(degenerate.lo < degenerate.hi);
+    }
+
+    #[test]
+    fn a_decade_axis_labels_a_tick_beyond_each_end_of_the_data_when_one_is_near() {
+        let labels = |a: &Axis| a.ticks.iter().map(|&t| a.label_at(t)).collect::<Vec<_>>();
+        // 11 ms to 1000 s: five decades, ticks at decades only.
+        let a = Axis::log(11.0, 1.0e6, Unit::Ms);
+        assert_eq!(labels(&a).first().map(String::as_str), Some("10 ms"));
+        assert!(a.lo < 1.0 && a.pos(11.0) > a.lo);
+        // 40 ms is a factor 4 above 10 ms: the axis does not stretch to it.
+        let b = Axis::log(40.0, 1.0e6, Unit::Ms);
+        assert_eq!(labels(&b).first().map(String::as_str), Some("100 ms"));
+        // 700 s is within a factor 2.2 of 1000 s at the top.
+        let c = Axis::log(1.0, 7.0e5, Unit::Ms);
+        assert_eq!(labels(&c).last().map(String::as_str), Some("1000 s"));
     }
 }

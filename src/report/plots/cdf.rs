@@ -45,7 +45,7 @@ impl CdfChart {
                     .position(|v| *v == c.variant)
                     .unwrap_or(0);
                 Curve {
-                    label: c.variant.title(),
+                    label: results.series_title(point, &c.variant),
                     style: style::variant_style(&c.variant, index),
                     points: c
                         .points
@@ -66,6 +66,17 @@ impl CdfChart {
         "Latency distribution by architecture".into()
     }
 
+    /// The curve drawn after curve `i` that covers it exactly (two
+    /// architectures whose requests take the same paths, such as
+    /// Traditional and Hybrid when the load holds the DO's thread): the
+    /// legend says so, or the reader looks for a curve that is not there.
+    fn hidden_under(&self, i: usize) -> Option<usize> {
+        let c = &self.curves[i];
+        (i + 1..self.curves.len())
+            .rev()
+            .find(|&j| self.curves[j].points == c.points)
+    }
+
     pub fn size(&self) -> (u32, u32) {
         (1000, 640)
     }
@@ -75,12 +86,19 @@ impl CdfChart {
         let entries: Vec<LegendEntry> = self
             .curves
             .iter()
-            .map(|c| LegendEntry {
+            .enumerate()
+            .map(|(i, c)| LegendEntry {
                 label: format!(
-                    "{}: p50 {}, p99 {}",
+                    "{}: p50 {}, p99 {}{}",
                     c.label,
                     format_ms(c.p50),
-                    format_ms(c.p99)
+                    format_ms(c.p99),
+                    self.hidden_under(i)
+                        .map(|j| format!(
+                            " (same curve as {}, drawn under it)",
+                            self.curves[j].label
+                        ))
+                        .unwrap_or_default()
                 ),
                 mark: Mark::Series(c.style),
             })

@@ -32,15 +32,22 @@ impl Variant {
     /// The seed's name for people: `Hybrid`, `Lazy WASM (allowed)`; a policy
     /// other than `none` is appended in brackets.
     pub fn title(&self) -> String {
-        let base = match Architecture::from_name(&self.architecture) {
-            Some(Architecture::Lazy) => format!("Lazy WASM ({})", self.runtime_wasm_compile),
-            Some(a) => a.title().to_string(),
-            None => self.architecture.clone(),
-        };
+        let base = self.architecture_title();
         if self.policy.is_empty() || self.policy == "none" {
             base
         } else {
             format!("{base} [{}]", self.policy)
+        }
+    }
+}
+
+impl Variant {
+    /// The architecture's name alone, without the policies.
+    pub fn architecture_title(&self) -> String {
+        match Architecture::from_name(&self.architecture) {
+            Some(Architecture::Lazy) => format!("Lazy WASM ({})", self.runtime_wasm_compile),
+            Some(a) => a.title().to_string(),
+            None => self.architecture.clone(),
         }
     }
 }
@@ -137,6 +144,27 @@ pub struct Results {
 impl Results {
     /// A point's description for titles: `workload.zipf_s = 0.8`, or `""`
     /// for an experiment without a sweep.
+    /// The policy set every row of `point` has (None when they differ).
+    pub fn shared_policy(&self, point: usize) -> Option<&str> {
+        let mut rows = self
+            .summary
+            .of_point(point)
+            .map(|r| r.variant.policy.as_str());
+        let first = rows.next()?;
+        rows.all(|p| p == first).then_some(first)
+    }
+
+    /// A series' name in a chart of one point: without the policies when
+    /// every series of the point has the same (the chart's subtitle names
+    /// them then, rather than every legend entry).
+    pub fn series_title(&self, point: usize, variant: &Variant) -> String {
+        if self.shared_policy(point).is_some() {
+            variant.architecture_title()
+        } else {
+            variant.title()
+        }
+    }
+
     pub fn point_label(&self, point: usize) -> String {
         let Some(values) = self.points.get(point) else {
             return String::new();

@@ -22,6 +22,7 @@
 //! out, and a panic inside plotters is caught and reported as an error.
 
 mod axis;
+pub(crate) use axis::grouped;
 mod cdf;
 pub mod data;
 mod ordinal;
@@ -286,6 +287,18 @@ pub fn charts(
             });
         };
         let config = &experiment.points[e].config;
+        let mut label = label;
+        match results.shared_policy(p) {
+            Some(policy) if policy != "none" && !label.contains("policies = ") => {
+                let named = format!("policies = {policy}");
+                label = if label.is_empty() {
+                    named
+                } else {
+                    format!("{label}, {named}")
+                };
+            }
+            _ => {}
+        }
         let subtitle = if label.is_empty() {
             crate::report::workload_line(config)
         } else {

@@ -55,7 +55,7 @@ impl OrdinalChart {
                 };
                 let b = OrdinalBucket::ALL;
                 Bars {
-                    label: row.variant.title(),
+                    label: results.series_title(point, &row.variant),
                     style: style::variant_style(&row.variant, index),
                     latency: b.map(|b| stat(format!("{}_p50_ms", b.column()))),
                     delegated: b.map(|b| stat(format!("{}_delegated_fraction", b.column()))),

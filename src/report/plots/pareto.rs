@@ -8,7 +8,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::data::Results;
+use super::data::{Results, Variant};
 use super::style::{self, Axis, LegendEntry, Mark, SeriesStyle, Unit};
 use super::DrawError;
 
@@ -54,8 +54,20 @@ pub fn frontier(points: &[(f64, f64)]) -> Vec<(f64, f64)> {
 impl ParetoChart {
     /// The chart (None when no run has both values).
     pub fn of(results: &Results) -> Option<ParetoChart> {
-        let mut groups: Vec<Group> = results
-            .variants
+        // One group per architecture whatever its policies: the marker
+        // says the architecture, and a legend entry per policy set (35 in
+        // future-improvements) would repeat each marker seven times.
+        let mut architectures: Vec<Variant> = Vec::new();
+        for v in &results.variants {
+            let a = Variant {
+                policy: "none".into(),
+                ..v.clone()
+            };
+            if !architectures.contains(&a) {
+                architectures.push(a);
+            }
+        }
+        let mut groups: Vec<Group> = architectures
             .iter()
             .enumerate()
             .map(|(i, v)| Group {
@@ -91,7 +103,11 @@ impl ParetoChart {
                 }
             };
             workloads[w].1.push((m, p));
-            if let Some(i) = results.variants.iter().position(|v| *v == row.variant) {
+            let architecture = |v: &Variant| {
+                v.architecture == row.variant.architecture
+                    && v.runtime_wasm_compile == row.variant.runtime_wasm_compile
+            };
+            if let Some(i) = architectures.iter().position(architecture) {
                 groups[i].runs.push((m, p, w));
             }
         }
@@ -123,19 +139,26 @@ impl ParetoChart {
         let mut entries: Vec<LegendEntry> = self
             .groups
             .iter()
-            .map(|g| LegendEntry {
-                label: g.label.clone(),
+            .enumerate()
+            .map(|(i, g)| LegendEntry {
+                label: match self.hidden_under(i) {
+                    Some(j) => format!(
+                        "{} (same runs as {}, drawn under them)",
+                        g.label, self.groups[j].label
+                    ),
+                    None => g.label.clone(),
+                },
                 mark: Mark::Point(g.style.shape, g.style.color),
             })
             .collect();
         entries.push(LegendEntry {
             label: if self.frontiers.len() > 1 {
-                "Pareto frontier of the workload (no run of it has both less memory and a lower p99)"
+                "Pareto frontier of the workload, ringed (no run of it has both less memory and a lower p99)"
                     .into()
             } else {
-                "Pareto frontier (no run has both less memory and a lower p99)".into()
+                "Pareto frontier, ringed (no run has both less memory and a lower p99)".into()
             },
-            mark: Mark::Line(BLACK, false),
+            mark: Mark::Ring(BLACK),
         });
         let (w, _) = area.dim_in_pixel();
         let rows = style::legend_rows(&area, &entries, w as i32 - 20);
@@ -213,7 +236,31 @@ impl ParetoChart {
                 }
             }
         }
+        // Rings, because a frontier whose runs sit close together (five
+        // replications of one architecture) draws a line too short to see.
+        if let Some((_, frontier)) = self.frontiers.get(workload) {
+            chart.draw_series(frontier.iter().map(|&(m, p)| {
+                Circle::new(
+                    (x.pos(m), y.pos(p)),
+                    style::RING_RADIUS,
+                    BLACK.stroke_width(2),
+                )
+            }))?;
+        }
         Ok(())
+    }
+
+    /// The group drawn after group `i` whose runs cover all of `i`'s
+    /// exactly (Traditional and Hybrid when their requests take the same
+    /// paths): the legend says so, or the reader looks for missing markers.
+    fn hidden_under(&self, i: usize) -> Option<usize> {
+        let covered = |j: usize| {
+            self.groups[i]
+                .runs
+                .iter()
+                .all(|r| self.groups[j].runs.contains(r))
+        };
+        (i + 1..self.groups.len()).rev().find(|&j| covered(j))
     }
 }
 

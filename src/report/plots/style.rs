@@ -101,7 +101,10 @@ impl Shape {
 
     /// The outline, in pixels around the centre, for a marker of `r` pixels.
     pub fn outline(self, r: i32) -> Vec<(i32, i32)> {
-        let h = r * 2 / 3;
+        // A square of about the circle's area (at 2/3 of r it looked like a
+        // minor series), and a plus with arms wide enough to show their
+        // colour inside the black outline.
+        let h = r * 7 / 8;
         match self {
             Shape::Circle => (0..16)
                 .map(|i| {
@@ -117,7 +120,7 @@ impl Shape {
             Shape::TriangleDown => vec![(0, r), (r, -r * 3 / 4), (-r, -r * 3 / 4)],
             Shape::Diamond => vec![(0, -r), (r, 0), (0, r), (-r, 0)],
             Shape::Plus => {
-                let t = (r / 3).max(1);
+                let t = (r / 2).max(1);
                 vec![
                     (-t, -r),
                     (t, -r),
@@ -285,6 +288,8 @@ pub enum Mark {
     Point(Shape, RGBColor),
     /// A plain line.
     Line(RGBColor, bool),
+    /// A line through a hollow ring (the runs on a frontier).
+    Ring(RGBColor),
 }
 
 /// One legend entry.
@@ -368,6 +373,10 @@ pub fn draw_legend<DB: DrawingBackend>(
     Ok(())
 }
 
+/// The radius of the ring around a frontier's marker, in pixels: wider
+/// than a marker (radius 6) so that the marker shows inside it.
+pub const RING_RADIUS: i32 = 10;
+
 fn draw_mark<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     mark: Mark,
@@ -400,6 +409,13 @@ fn draw_mark<DB: DrawingBackend>(
             ))?;
         }
         Mark::Point(shape, c) => draw_shape(area, shape, mid, c)?,
+        Mark::Ring(c) => {
+            area.draw(&PathElement::new(
+                vec![(x, y), (x + MARK_W, y)],
+                c.stroke_width(2),
+            ))?;
+            area.draw(&Circle::new(mid, RING_RADIUS, c.stroke_width(2)))?;
+        }
         Mark::Line(c, dashed) => {
             let stroke = c.stroke_width(2);
             if dashed {

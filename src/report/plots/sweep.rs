@@ -197,8 +197,10 @@ impl SweepChart {
                 }
             };
             // Sweeping the policies, a series is an architecture whatever
-            // its policies (they are the x axis).
-            let variant = if key == "policies" {
+            // its policies: they are the x axis or the facet's caption, and
+            // naming them again in every legend entry multiplied the legend
+            // by the number of policy sets.
+            let variant = if results.swept_keys.iter().any(|k| k == "policies") {
                 Variant {
                     policy: "none".into(),
                     ..row.variant.clone()
@@ -257,21 +259,47 @@ impl SweepChart {
         format!("Headline metrics against {}", self.key)
     }
 
+    /// Whether series `later` has exactly the points of series `label` in
+    /// every facet (Traditional and Hybrid when their requests take the
+    /// same paths), so that drawn after it, it hides it everywhere.
+    fn covers(&self, later: &str, label: &str) -> bool {
+        self.facets.iter().all(|f| {
+            let find = |l: &str| f.series.iter().find(|s| s.label == l).map(|s| &s.points);
+            find(label).is_none() || find(label) == find(later)
+        })
+    }
+
     pub fn size(&self) -> (u32, u32) {
         (1500, 160 + 820 * self.facets.len().max(1) as u32)
     }
 
     pub fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), DrawError> {
         let area = style::titled(root, &self.title(), &self.subtitle)?;
-        let mut entries: Vec<LegendEntry> = Vec::new();
+        let mut labels: Vec<(&str, SeriesStyle)> = Vec::new();
         for s in self.facets.iter().flat_map(|f| &f.series) {
-            if !entries.iter().any(|e| e.label == s.label) {
-                entries.push(LegendEntry {
-                    label: s.label.clone(),
-                    mark: Mark::Series(s.style),
-                });
+            if !labels.iter().any(|(l, _)| *l == s.label) {
+                labels.push((&s.label, s.style));
             }
         }
+        let entries: Vec<LegendEntry> = labels
+            .iter()
+            .enumerate()
+            .map(|(i, &(label, style))| {
+                let hidden = labels[i + 1..]
+                    .iter()
+                    .rev()
+                    .find(|(later, _)| self.covers(later, label));
+                LegendEntry {
+                    label: match hidden {
+                        Some((later, _)) => {
+                            format!("{label} (same values as {later}, drawn under it)")
+                        }
+                        None => label.to_string(),
+                    },
+                    mark: Mark::Series(style),
+                }
+            })
+            .collect();
         let (w, _) = area.dim_in_pixel();
         let rows = style::legend_rows(&area, &entries, w as i32 - 20);
         let (legend, mut grid) = area.split_vertically(style::legend_height(rows));
@@ -341,6 +369,7 @@ impl SweepChart {
             (Unit::Gb, true) => "GB, log scale",
             (Unit::Gb, false) => "GB",
             (Unit::Plain, _) => "instances",
+            (Unit::Usd, _) => "USD a month",
         };
         let mut chart = style::chart(area, title, &self.x, &y, &self.key, y_desc)?;
         if self.categorical {

@@ -80,6 +80,38 @@ impl TornadoChart {
         Ok(())
     }
 
+    /// The panel's widest swing away from the base, in the metric's unit
+    /// and as a share of the base: each panel has its own axis, so a bar
+    /// filling a panel may be a 1% effect, and the caption says which.
+    pub fn widest_swing(&self, panel: &Panel) -> String {
+        let widest = panel
+            .ends
+            .iter()
+            .flat_map(|(l, h)| [*l, *h])
+            .filter(|v| v.is_finite())
+            .map(|v| v - panel.base)
+            .fold(0.0f64, |m, d| if d.abs() > m.abs() { d } else { m });
+        if !panel.base.is_finite() {
+            return "no base value".into();
+        }
+        if widest == 0.0 {
+            return "no assumption moves it".into();
+        }
+        let sign = if widest > 0.0 { "+" } else { "-" };
+        let size = match self.unit {
+            Unit::Percent => format!("{:.1} points", widest.abs() * 100.0),
+            unit => unit.label(widest.abs()),
+        };
+        if panel.base == 0.0 {
+            format!("widest swing {sign}{size}")
+        } else {
+            format!(
+                "widest swing {sign}{size} ({sign}{:.1}% of the base)",
+                100.0 * widest.abs() / panel.base.abs()
+            )
+        }
+    }
+
     fn draw_panel<DB: DrawingBackend>(
         &self,
         area: &DrawingArea<DB, Shift>,
@@ -92,7 +124,12 @@ impl TornadoChart {
             .flat_map(|(l, h)| [*l, *h])
             .chain([panel.base]);
         let (lo, hi) = super::axis::extent(values).unwrap_or((0.0, 1.0));
-        let pad = ((hi - lo) * 0.05).max(hi.abs() * 1e-3).max(1e-9);
+        // At least 2% of the base wide: a panel where nothing moves, or
+        // moves by a hair, must not zoom in until a 0.1% swing fills it.
+        let pad = ((hi - lo) * 0.05)
+            .max(panel.base.abs() * 0.01)
+            .max(hi.abs() * 1e-3)
+            .max(1e-9);
         let from_zero = lo >= 0.0 && lo - pad <= 0.0;
         // Four ticks: a panel is half the chart's width, and five nice steps
         // could give eight labels that run into each other.
@@ -106,7 +143,8 @@ impl TornadoChart {
                 .map(|l| if labelled { l.clone() } else { String::new() })
                 .collect(),
         );
-        let mut chart = style::chart(area, &panel.name, &x, &y, &self.axis_name, "")?;
+        let caption = format!("{}: {}", panel.name, self.widest_swing(panel));
+        let mut chart = style::chart(area, &caption, &x, &y, &self.axis_name, "")?;
         let base = x.clamped(panel.base);
         for (i, (low, high)) in panel.ends.iter().enumerate() {
             let row = (n - 1 - i) as f64;
@@ -132,5 +170,52 @@ impl TornadoChart {
             )))?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chart(unit: Unit) -> TornadoChart {
+        TornadoChart {
+            metric: "m".into(),
+            subtitle: String::new(),
+            labels: vec!["a".into(), "b".into()],
+            unit,
+            axis_name: String::new(),
+            panels: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn the_caption_names_the_widest_swing_and_its_share_of_the_base() {
+        let panel = Panel {
+            name: "Thin State".into(),
+            base: 152.8,
+            ends: vec![(152.6, 154.3), (f64::NAN, 151.0)],
+        };
+        assert_eq!(
+            chart(Unit::Ms).widest_swing(&panel),
+            "widest swing -1.8 ms (-1.2% of the base)"
+        );
+        let flat = Panel {
+            name: "Hybrid".into(),
+            base: 2263.0,
+            ends: vec![(2263.0, 2263.0)],
+        };
+        assert_eq!(
+            chart(Unit::Ms).widest_swing(&flat),
+            "no assumption moves it"
+        );
+        let share = Panel {
+            name: "Lazy".into(),
+            base: 0.4,
+            ends: vec![(0.5, 0.35)],
+        };
+        assert_eq!(
+            chart(Unit::Percent).widest_swing(&share),
+            "widest swing +10.0 points (+25.0% of the base)"
+        );
     }
 }

@@ -214,3 +214,54 @@ fn fit_refuses_a_trace_claiming_more_invocations_than_it_can_replay() {
         .code(2)
         .stderr(predicate::str::contains("1000000000000003 invocations"));
 }
+
+#[test]
+fn a_sensitivity_analysis_is_estimated_as_a_whole_before_it_runs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let exp = small(tmp.path(), "e.toml", "");
+    let out = tmp.path().join("out");
+    // Each experiment: 5 runs of 1.7e8 requests, about 7 minutes on one
+    // thread, which `run` accepts; the base and two ends of each of the
+    // assumptions run in turn, more than an hour together.
+    let sets = [
+        "--set",
+        "duration=2d",
+        "--set",
+        "workload.rate_rps=1000",
+        "--threads",
+        "1",
+        "--quiet",
+    ];
+    dofleet()
+        .arg("sensitivity")
+        .arg(&exp)
+        .arg("--out")
+        .arg(&out)
+        .args(sets)
+        .timeout(std::time::Duration::from_secs(60))
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains("this sensitivity analysis runs the experiment")
+                .and(predicate::str::contains("--yes"))
+                .and(predicate::str::contains("workload.rate_rps")),
+        );
+    assert!(!out.exists());
+    // And memory: 10^12 requests/s would fill any machine (it once ran
+    // until an allocation abort).
+    dofleet()
+        .arg("sensitivity")
+        .arg(&exp)
+        .arg("--out")
+        .arg(&out)
+        .args(["--set", "workload.rate_rps=1e12", "--quiet", "--yes"])
+        .args(["--set", "architectures=[\"thin\"]"])
+        .timeout(std::time::Duration::from_secs(60))
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains("of memory")
+                .and(predicate::str::contains("`workload.rate_rps`")),
+        );
+    assert!(!out.exists());
+}

@@ -158,3 +158,29 @@ fn an_os_error_is_printed_once_after_its_file() {
     assert_eq!(stderr.matches("(os error").count(), 1, "{stderr}");
     assert!(stderr.contains("/proc/dofleet-cannot-be-here"), "{stderr}");
 }
+
+#[test]
+fn a_plan_names_the_side_of_each_objectives_bound() {
+    let tmp = tempfile::tempdir().unwrap();
+    let exp = small(tmp.path(), "e.toml", "");
+    dofleet()
+        .arg("plan")
+        .arg(&exp)
+        .args(["--slo", "p99<=10s", "--slo", "local_fraction>=0"])
+        .args([
+            "--set",
+            "replications=2",
+            "--set",
+            "architectures=[\"thin\"]",
+        ])
+        .args(["--quiet", "--max", "2", "--out"])
+        .arg(tmp.path().join("plan"))
+        .timeout(std::time::Duration::from_secs(60))
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("latency_p99_ms (mean, 95% upper bound)").and(
+                predicate::str::contains("local_fraction (mean, 95% lower bound)"),
+            ),
+        );
+}
