@@ -21,6 +21,7 @@ mod output_dirs;
 mod planning;
 mod policies;
 mod policy_ceilings;
+mod resolved_config;
 mod seed_tables;
 mod sensitivity;
 mod shard_reruns;

@@ -3,9 +3,9 @@
 //! Invariants: a layer is parsed on its own, before any merging, so every
 //! syntax error, unknown key, wrong type and out-of-range value is reported
 //! with the exact position in that layer's text; keys are checked against
-//! [`super::schema::SCHEMA`] at every level; within a table, entries are
-//! visited in text order, so the first error reported is the first in the
-//! file. The result holds only leaf settings (tables are merged key by key,
+//! the schema (the key table of `keys.rs`) at every level; within a table,
+//! entries are visited in text order, so the first error reported is the
+//! first in the file. The result holds only leaf settings (tables are merged key by key,
 //! distribution tables and `architectures` are leaves, replaced whole).
 
 use std::ops::Range;

@@ -19,12 +19,14 @@
 mod duration_spec;
 mod error;
 mod experiment_file;
+mod keys;
 mod layer;
 mod objectives;
 mod range;
 mod resolve;
 mod scalar;
 mod schema;
+mod spec;
 mod sweep;
 mod to_toml;
 mod traffic_keys;

@@ -1,27 +1,29 @@
-//! Merging the layers' settings and building the validated [`Config`].
+//! Merging the layers' settings and building the validated [`Config`]:
+//! the fields from the key table (`keys.rs`: each key read by its spec's
+//! reader, a method here), then the checks that involve several keys.
 //!
 //! Invariants: a later layer's setting of a leaf replaces an earlier one
 //! whole (tables merge key by key because only leaves are stored); each
 //! setting remembers the layer and span that set it last, so the checks
 //! that need several keys (`warmup < duration`, no duplicate architectures)
 //! point at the key set last among those that decide; every schema leaf
-//! must be set by some layer (the embedded default sets them all).
+//! must be set by some layer (the embedded default sets them all; without
+//! it, the first unset key in declaration order is reported).
 
 use std::collections::BTreeMap;
 
 use super::error::{line_column, ConfigError, ErrorKind};
+use super::keys::build;
 use super::layer::{ArchitectureEntry, Assignment, Origin, Setting};
+use super::spec::Named;
 use super::Source;
-use crate::architectures::{Architecture, ArchitectureVariant, Lazy, Memory, Phases, WasmCompile};
+use crate::architectures::{Architecture, ArchitectureVariant, WasmCompile};
 use crate::dist::Dist;
-use crate::fleet::{Compute, DurableObject, Hosts, Network, WhenFull};
-use crate::metrics::Pricing;
-use crate::policies::{
-    CacheEviction, PartialLoading, Policies, Policy, PolicySet, Predictor, Prewarm,
-    SmartDelegation, SmartPredictor, TieredCache,
-};
+use crate::fleet::{CpuPhases, CpuWork};
+use crate::policies::{Policy, PolicySet};
 use crate::simulation::Config;
 use crate::time::{format_duration, Nanos, MILLISECOND};
+use crate::workload::{Arrivals, MmppState};
 
 /// The shortest `prewarm.interval`: each tick ranks the tenants, so a
 /// nanosecond tick would loop for ever (issue 21).
@@ -30,9 +32,6 @@ pub(crate) const MIN_PREWARM_INTERVAL: Nanos = MILLISECOND;
 /// The shortest MMPP `mean_sojourn`: each state change is an event, and a
 /// chain switching faster than requests arrive describes no traffic.
 pub(crate) const MIN_MMPP_SOJOURN: Nanos = MILLISECOND;
-use crate::workload::{
-    Arrivals, Diurnal, Mmpp, MmppState, Trace, TraceSpread, TraceTenant, Workload,
-};
 
 /// The leaf settings of all layers so far, the latest winning.
 #[derive(Debug, Default, Clone)]
@@ -65,121 +64,21 @@ impl Merged {
     }
 }
 
-/// Builds the configuration from the merged settings of `layers`.
+/// Builds the configuration from the merged settings of `layers`: every
+/// key read by its spec (`keys.rs`), then the checks across keys.
 pub(crate) fn resolve(merged: &Merged, layers: &[Source]) -> Result<Config, ConfigError> {
     let r = Resolver { merged, layers };
-    let dist = |key| r.dist(key);
-    let config = Config {
-        seed: r.integer("seed")?,
-        replications: u32::try_from(r.integer("replications")?)
-            .map_err(|_| r.internal("replications"))?,
-        duration: r.nanos("duration")?,
-        warmup: r.nanos("warmup")?,
-        architectures: r.architectures()?,
-        workload: Workload {
-            tenants: r.integer("workload.tenants")?,
-            zipf_s: r.number("workload.zipf_s")?,
-            rate_rps: r.number("workload.rate_rps")?,
-            arrivals: Arrivals::from_name(r.choice("workload.arrivals")?)
-                .ok_or_else(|| r.internal("workload.arrivals"))?,
-            trace: Trace {
-                path: r.path("workload.trace")?,
-                tenant: match r.choice("workload.trace_tenant")? {
-                    "function" => TraceTenant::Function,
-                    "app" => TraceTenant::App,
-                    _ => return Err(r.internal("workload.trace_tenant")),
-                },
-                spread: match r.choice("workload.trace_spread")? {
-                    "uniform" => TraceSpread::Uniform,
-                    "poisson" => TraceSpread::Poisson,
-                    _ => return Err(r.internal("workload.trace_spread")),
-                },
-                index: None,
-            },
-            diurnal: Diurnal {
-                amplitude: r.number("workload.diurnal.amplitude")?,
-                period: r.nanos("workload.diurnal.period")?,
-                peak: r.nanos("workload.diurnal.peak")?,
-                profile: r.profile("workload.diurnal.profile")?,
-            },
-            mmpp: Mmpp {
-                states: r.states("workload.mmpp.states")?,
-            },
-        },
-        durable_object: DurableObject {
-            idle_timeout: dist("do.idle_timeout")?,
-            load_keeps_alive: r.boolean("do.load_keeps_alive")?,
-        },
-        query_exec: dist("query_exec")?,
-        network: Network {
-            client_rtt: dist("network.client_rtt")?,
-        },
-        phases: Phases {
-            isolate_start: dist("phases.isolate_start")?,
-            isolate_start_bundled: dist("phases.isolate_start_bundled")?,
-            cache_check: dist("phases.cache_check")?,
-            r2_fetch: dist("phases.r2_fetch")?,
-            data_read: dist("phases.data_read")?,
-            wasm_compile: dist("phases.wasm_compile")?,
-            pglite_init: dist("phases.pglite_init")?,
-            loader_isolate_start: dist("phases.loader_isolate_start")?,
-            loader_compile: dist("phases.loader_compile")?,
-        },
-        platform_runtime_wasm_compile: r.platform_compile()?,
-        lazy: Lazy {
-            cache_hit_ratio: r.number("lazy.cache_hit_ratio")?,
-            parallel_fetch: r.boolean("lazy.parallel_fetch")?,
-        },
-        compute: Compute {
-            rtt: dist("compute.rtt")?,
-            cold_start: dist("compute.cold_start")?,
-            exec: dist("compute.exec")?,
-            cpu_time: dist("compute.cpu_time")?,
-            idle_timeout: r.nanos("compute.idle_timeout")?,
-            concurrency: u32::try_from(r.integer("compute.concurrency")?)
-                .map_err(|_| r.internal("compute.concurrency"))?,
-            max_instances: r.integer("compute.max_instances")?,
-        },
-        memory: Memory {
-            do_base_mb: r.number("memory.do_base_mb")?,
-            bundle_mb: r.number("memory.bundle_mb")?,
-            runtime_mb: r.number("memory.runtime_mb")?,
-        },
-        hosts: Hosts {
-            count: r.integer("hosts.count")?,
-            memory_mb: r.number("hosts.memory_mb")?,
-            when_full: match r.choice("hosts.when_full")? {
-                "wait" => WhenFull::Wait,
-                "fail" => WhenFull::Fail,
-                "overcommit" => WhenFull::Overcommit,
-                _ => return Err(r.internal("hosts.when_full")),
-            },
-        },
-        pricing: Pricing {
-            do_request_usd_per_m: r.number("pricing.do_request_usd_per_m")?,
-            do_requests_included_m: r.number("pricing.do_requests_included_m")?,
-            do_gb_s_usd_per_m: r.number("pricing.do_gb_s_usd_per_m")?,
-            do_gb_s_included: r.number("pricing.do_gb_s_included")?,
-            do_billed_mb: r.number("pricing.do_billed_mb")?,
-            worker_request_usd_per_m: r.number("pricing.worker_request_usd_per_m")?,
-            worker_requests_included_m: r.number("pricing.worker_requests_included_m")?,
-            worker_cpu_ms_usd_per_m: r.number("pricing.worker_cpu_ms_usd_per_m")?,
-            worker_cpu_ms_included_m: r.number("pricing.worker_cpu_ms_included_m")?,
-            r2_class_b_usd_per_m: r.number("pricing.r2_class_b_usd_per_m")?,
-            r2_class_b_included_m: r.number("pricing.r2_class_b_included_m")?,
-        },
-        policies: r.policies()?,
-        isolate: r.isolate()?,
-    };
+    let mut config = build(&r)?;
     r.check_warmup(&config)?;
     r.check_hosts(&config)?;
     r.check_bounded_work(&config)?;
-    let mut config = config;
     r.index_trace(&mut config)?;
     Ok(config)
 }
 
-struct Resolver<'a> {
+/// Reads merged settings into model values: the readers of the specs
+/// (`spec.rs`), each given its key, and the checks across keys.
+pub(super) struct Resolver<'a> {
     merged: &'a Merged,
     layers: &'a [Source],
 }
@@ -208,56 +107,56 @@ impl Resolver<'_> {
         )
     }
 
-    fn integer(&self, key: &str) -> Result<u64, ConfigError> {
+    pub(super) fn integer(&self, key: &str) -> Result<u64, ConfigError> {
         match self.get(key)? {
             (Setting::Integer(n), _) => Ok(*n),
             _ => Err(self.internal(key)),
         }
     }
 
-    fn number(&self, key: &str) -> Result<f64, ConfigError> {
+    pub(super) fn number(&self, key: &str) -> Result<f64, ConfigError> {
         match self.get(key)? {
             (Setting::Number(x), _) => Ok(*x),
             _ => Err(self.internal(key)),
         }
     }
 
-    fn boolean(&self, key: &str) -> Result<bool, ConfigError> {
+    pub(super) fn boolean(&self, key: &str) -> Result<bool, ConfigError> {
         match self.get(key)? {
             (Setting::Bool(b), _) => Ok(*b),
             _ => Err(self.internal(key)),
         }
     }
 
-    fn nanos(&self, key: &str) -> Result<Nanos, ConfigError> {
+    pub(super) fn nanos(&self, key: &str) -> Result<Nanos, ConfigError> {
         match self.get(key)? {
             (Setting::Duration(n), _) => Ok(*n),
             _ => Err(self.internal(key)),
         }
     }
 
-    fn dist(&self, key: &str) -> Result<Dist, ConfigError> {
+    pub(super) fn dist(&self, key: &str) -> Result<Dist, ConfigError> {
         match self.get(key)? {
             (Setting::Dist(d), _) => Ok(d.clone()),
             _ => Err(self.internal(key)),
         }
     }
 
-    fn path(&self, key: &str) -> Result<std::path::PathBuf, ConfigError> {
+    pub(super) fn path(&self, key: &str) -> Result<std::path::PathBuf, ConfigError> {
         match self.get(key)? {
             (Setting::Path(p), _) => Ok(p.clone()),
             _ => Err(self.internal(key)),
         }
     }
 
-    fn profile(&self, key: &str) -> Result<Vec<f64>, ConfigError> {
+    pub(super) fn profile(&self, key: &str) -> Result<Vec<f64>, ConfigError> {
         match self.get(key)? {
             (Setting::Profile(p), _) => Ok(p.clone()),
             _ => Err(self.internal(key)),
         }
     }
 
-    fn states(&self, key: &str) -> Result<Vec<MmppState>, ConfigError> {
+    pub(super) fn states(&self, key: &str) -> Result<Vec<MmppState>, ConfigError> {
         match self.get(key)? {
             (Setting::States(s), _) => Ok(s.clone()),
             _ => Err(self.internal(key)),
@@ -327,89 +226,39 @@ impl Resolver<'_> {
         }
     }
 
-    fn choice(&self, key: &str) -> Result<&'static str, ConfigError> {
+    pub(super) fn integer_u32(&self, key: &str) -> Result<u32, ConfigError> {
+        u32::try_from(self.integer(key)?).map_err(|_| self.internal(key))
+    }
+
+    pub(super) fn choice_of<E: Named>(&self, key: &str) -> Result<E, ConfigError> {
         match self.get(key)? {
-            (Setting::Choice(name), _) => Ok(name),
+            (Setting::Choice(name), _) => E::from_name(name).ok_or_else(|| self.internal(key)),
             _ => Err(self.internal(key)),
         }
     }
 
-    fn isolate(&self) -> Result<crate::fleet::IsolateParams, ConfigError> {
-        use crate::fleet::{CpuPhases, CpuWork};
+    /// The work named in `key` (`isolate.cpu_phases`).
+    pub(super) fn cpu_phases(&self, key: &str) -> Result<CpuPhases, ConfigError> {
+        let (Setting::Names(names), _) = self.get(key)? else {
+            return Err(self.internal(key));
+        };
         let mut cpu = CpuPhases::NONE;
-        match self.get("isolate.cpu_phases")? {
-            (Setting::Names(names), _) => {
-                for name in names {
-                    cpu = cpu.with(
-                        CpuWork::from_key(name)
-                            .ok_or_else(|| self.internal("isolate.cpu_phases"))?,
-                    );
-                }
-            }
-            _ => return Err(self.internal("isolate.cpu_phases")),
+        for name in names {
+            cpu = cpu.with(CpuWork::from_key(name).ok_or_else(|| self.internal(key))?);
         }
-        Ok(crate::fleet::IsolateParams {
-            dos_per_isolate: self.integer("isolate.dos_per_isolate")?,
-            memory_limit_mb: self.number("isolate.memory_limit_mb")?,
-            cpu,
-            slice: self.nanos("isolate.slice")?,
-        })
+        Ok(cpu)
     }
 
-    fn policies(&self) -> Result<Policies, ConfigError> {
-        let dist = |key| self.dist(key);
+    /// The policies named in `key` (`policies`).
+    pub(super) fn policy_set(&self, key: &str) -> Result<PolicySet, ConfigError> {
+        let (Setting::Names(names), _) = self.get(key)? else {
+            return Err(self.internal(key));
+        };
         let mut enabled = PolicySet::NONE;
-        match self.get("policies")? {
-            (Setting::Names(names), _) => {
-                for name in names {
-                    enabled = enabled
-                        .with(Policy::from_name(name).ok_or_else(|| self.internal("policies"))?);
-                }
-            }
-            _ => return Err(self.internal("policies")),
+        for name in names {
+            enabled = enabled.with(Policy::from_name(name).ok_or_else(|| self.internal(key))?);
         }
-        Ok(Policies {
-            enabled,
-            prewarm: Prewarm {
-                predictor: Predictor::from_name(self.choice("prewarm.predictor")?)
-                    .ok_or_else(|| self.internal("prewarm.predictor"))?,
-                interval: self.nanos("prewarm.interval")?,
-                top_k: self.integer("prewarm.top_k")?,
-                window: self.nanos("prewarm.window")?,
-                histogram_bin: self.nanos("prewarm.histogram_bin")?,
-                histogram_bins: self.integer("prewarm.histogram_bins")?,
-                min_idle_samples: self.integer("prewarm.min_idle_samples")?,
-                cv_threshold: self.number("prewarm.cv_threshold")?,
-                out_of_range_max: self.number("prewarm.out_of_range_max")?,
-                fallback_keep_alive: self.nanos("prewarm.fallback_keep_alive")?,
-                keep_resident: self.boolean("prewarm.keep_resident")?,
-                oracle_lead: self.nanos("prewarm.oracle_lead")?,
-            },
-            tiered_cache: TieredCache {
-                hosts: self.integer("tiered_cache.hosts")?,
-                regions: self.integer("tiered_cache.regions")?,
-                local_hit: dist("tiered_cache.local_hit")?,
-                regional_hit: dist("tiered_cache.regional_hit")?,
-                local_ttl: self.nanos("tiered_cache.local_ttl")?,
-                regional_ttl: self.nanos("tiered_cache.regional_ttl")?,
-                eviction: CacheEviction::from_name(self.choice("tiered_cache.eviction")?)
-                    .ok_or_else(|| self.internal("tiered_cache.eviction"))?,
-            },
-            smart_delegation: SmartDelegation {
-                margin: self.nanos("smart_delegation.margin")?,
-                predictor: SmartPredictor::from_name(self.choice("smart_delegation.predictor")?)
-                    .ok_or_else(|| self.internal("smart_delegation.predictor"))?,
-            },
-            partial_loading: PartialLoading {
-                core_fraction: self.number("partial_loading.core_fraction")?,
-                extension_fraction: self.number("partial_loading.extension_fraction")?,
-            },
-        })
-    }
-
-    fn platform_compile(&self) -> Result<WasmCompile, ConfigError> {
-        let key = "platform.runtime_wasm_compile";
-        WasmCompile::from_name(self.choice(key)?).ok_or_else(|| self.internal(key))
+        Ok(enabled)
     }
 
     /// Where `origin` is, for a message: `file:line:col`, or the `--set`.
@@ -557,13 +406,12 @@ impl Resolver<'_> {
     /// The architecture variants, refusing two entries that would run the
     /// same thing under the same label (`runtime_wasm_compile` only matters
     /// to `lazy`, so two `traditional` entries are duplicates whatever it is).
-    fn architectures(&self) -> Result<Vec<ArchitectureVariant>, ConfigError> {
-        let key = "architectures";
+    pub(super) fn architectures(&self, key: &str) -> Result<Vec<ArchitectureVariant>, ConfigError> {
         let (Setting::Architectures(entries), list_at) = self.get(key)? else {
             return Err(self.internal(key));
         };
         let platform_key = "platform.runtime_wasm_compile";
-        let platform = self.platform_compile()?;
+        let platform: WasmCompile = self.choice_of(platform_key)?;
         let (_, platform_at) = self.get(platform_key)?;
         let variant = |e: &ArchitectureEntry| ArchitectureVariant {
             architecture: e.architecture,

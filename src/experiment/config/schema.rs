@@ -4,8 +4,12 @@
 //! `workload.diurnal.amplitude`); a leaf is never also a table (a
 //! distribution table, a profile array or the MMPP states are leaves:
 //! replaced whole, never merged); the tables are exactly the proper
-//! prefixes of keys (`workload`, `workload.diurnal`). [`SCHEMA`] is the single source of truth for which
-//! keys exist: the layer reader, `known_keys` and the suggestions all use it.
+//! prefixes of keys (`workload`, `workload.diurnal`). The key table
+//! (`keys.rs`, where each key is declared once) is the single source of
+//! truth for which keys exist: the layer reader, `known_keys` and the
+//! suggestions all read it through this module, in its order.
+
+use super::keys::keys;
 
 /// How a leaf's value is read.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -88,15 +92,6 @@ pub(crate) const TRACE_TENANT_NAMES: &[&str] = &["function", "app"];
 /// The `workload.trace_spread` names.
 pub(crate) const TRACE_SPREAD_NAMES: &[&str] = &["uniform", "poisson"];
 
-const RUN_LENGTH: &str = "the run has one fixed length";
-const WARMUP: &str = "the warm-up is one fixed cut-off";
-const PERIOD: &str = "the diurnal cycle has one fixed period";
-const PEAK: &str = "the peak is one fixed time within the period";
-const COMPUTE_IDLE: &str = "compute instances expire in the order they went idle (lazily, \
-     oldest first), which needs one fixed idle timeout";
-
-const CPU_SLICE: &str = "a CPU phase yields after slices of one fixed length";
-
 /// The work that may hold an isolate's thread (`isolate.cpu_phases`), in
 /// [`crate::fleet::CpuWork::ALL`] order.
 pub(crate) const CPU_WORK_NAMES: &[&str] = &[
@@ -107,317 +102,14 @@ pub(crate) const CPU_WORK_NAMES: &[&str] = &[
     "query_exec",
 ];
 
-const PREWARM_TICK: &str = "the prewarm job runs at a fixed period";
-const HISTOGRAM: &str = "the idle-time histogram has fixed bins";
-const CACHE_TTL: &str = "a cache keeps an entry for one fixed time";
-const MARGIN: &str = "the margin is one fixed duration";
-const ORACLE_LEAD: &str = "the oracle acts one fixed time before each arrival";
-
-/// Every leaf key, in the order `to_toml` writes them.
-pub(crate) const SCHEMA: &[(&str, Kind)] = &[
-    (
-        "seed",
-        Kind::Integer {
-            min: 0,
-            max: u64::MAX,
-        },
-    ),
-    (
-        "replications",
-        Kind::Integer {
-            min: 1,
-            max: 10_000,
-        },
-    ),
-    (
-        "duration",
-        Kind::Duration {
-            positive: true,
-            why: RUN_LENGTH,
-        },
-    ),
-    (
-        "warmup",
-        Kind::Duration {
-            positive: false,
-            why: WARMUP,
-        },
-    ),
-    ("architectures", Kind::Architectures),
-    ("query_exec", Kind::Dist),
-    (
-        "workload.tenants",
-        Kind::Integer {
-            min: 1,
-            max: 100_000_000,
-        },
-    ),
-    ("workload.zipf_s", Kind::Number(NumberRange::NonNegative)),
-    ("workload.rate_rps", Kind::Number(NumberRange::Positive)),
-    ("workload.arrivals", Kind::Choice(ARRIVALS_NAMES)),
-    ("workload.trace", Kind::Path),
-    ("workload.trace_tenant", Kind::Choice(TRACE_TENANT_NAMES)),
-    ("workload.trace_spread", Kind::Choice(TRACE_SPREAD_NAMES)),
-    (
-        "workload.diurnal.amplitude",
-        Kind::Number(NumberRange::Fraction),
-    ),
-    (
-        "workload.diurnal.period",
-        Kind::Duration {
-            positive: true,
-            why: PERIOD,
-        },
-    ),
-    (
-        "workload.diurnal.peak",
-        Kind::Duration {
-            positive: false,
-            why: PEAK,
-        },
-    ),
-    ("workload.diurnal.profile", Kind::Profile),
-    ("workload.mmpp.states", Kind::MmppStates),
-    ("do.idle_timeout", Kind::Dist),
-    ("do.load_keeps_alive", Kind::Bool),
-    ("network.client_rtt", Kind::Dist),
-    ("phases.isolate_start", Kind::Dist),
-    ("phases.isolate_start_bundled", Kind::Dist),
-    ("phases.cache_check", Kind::Dist),
-    ("phases.r2_fetch", Kind::Dist),
-    ("phases.data_read", Kind::Dist),
-    ("phases.wasm_compile", Kind::Dist),
-    ("phases.pglite_init", Kind::Dist),
-    ("phases.loader_isolate_start", Kind::Dist),
-    ("phases.loader_compile", Kind::Dist),
-    (
-        "platform.runtime_wasm_compile",
-        Kind::Choice(WASM_COMPILE_NAMES),
-    ),
-    ("lazy.cache_hit_ratio", Kind::Number(NumberRange::Fraction)),
-    ("lazy.parallel_fetch", Kind::Bool),
-    ("compute.rtt", Kind::Dist),
-    ("compute.cold_start", Kind::Dist),
-    ("compute.exec", Kind::Dist),
-    ("compute.cpu_time", Kind::Dist),
-    (
-        "compute.idle_timeout",
-        Kind::Duration {
-            positive: false,
-            why: COMPUTE_IDLE,
-        },
-    ),
-    (
-        "compute.concurrency",
-        Kind::Integer {
-            min: 1,
-            max: 1_000_000,
-        },
-    ),
-    (
-        "compute.max_instances",
-        Kind::Integer {
-            min: 0,
-            max: 4_000_000_000,
-        },
-    ),
-    ("memory.do_base_mb", Kind::Number(NumberRange::NonNegative)),
-    ("memory.bundle_mb", Kind::Number(NumberRange::NonNegative)),
-    ("memory.runtime_mb", Kind::Number(NumberRange::NonNegative)),
-    (
-        "hosts.count",
-        Kind::Integer {
-            min: 0,
-            max: 100_000_000,
-        },
-    ),
-    ("hosts.memory_mb", Kind::Number(NumberRange::Positive)),
-    ("hosts.when_full", Kind::Choice(WHEN_FULL_NAMES)),
-    (
-        "isolate.dos_per_isolate",
-        Kind::Integer {
-            min: 1,
-            max: 4_000_000_000,
-        },
-    ),
-    (
-        "isolate.memory_limit_mb",
-        Kind::Number(NumberRange::NonNegative),
-    ),
-    ("isolate.cpu_phases", Kind::Names(CPU_WORK_NAMES)),
-    (
-        "isolate.slice",
-        Kind::Duration {
-            positive: false,
-            why: CPU_SLICE,
-        },
-    ),
-    (
-        "pricing.do_request_usd_per_m",
-        Kind::Number(NumberRange::NonNegative),
-    ),
-    (
-        "pricing.do_requests_included_m",
-        Kind::Number(NumberRange::NonNegative),
-    ),
-    (
-        "pricing.do_gb_s_usd_per_m",
-        Kind::Number(NumberRange::NonNegative),
-    ),
-    (
-        "pricing.do_gb_s_included",
-        Kind::Number(NumberRange::NonNegative),
-    ),
-    (
-        "pricing.do_billed_mb",
-        Kind::Number(NumberRange::NonNegative),
-    ),
-    (
-        "pricing.worker_request_usd_per_m",
-        Kind::Number(NumberRange::NonNegative),
-    ),
-    (
-        "pricing.worker_requests_included_m",
-        Kind::Number(NumberRange::NonNegative),
-    ),
-    (
-        "pricing.worker_cpu_ms_usd_per_m",
-        Kind::Number(NumberRange::NonNegative),
-    ),
-    (
-        "pricing.worker_cpu_ms_included_m",
-        Kind::Number(NumberRange::NonNegative),
-    ),
-    (
-        "pricing.r2_class_b_usd_per_m",
-        Kind::Number(NumberRange::NonNegative),
-    ),
-    (
-        "pricing.r2_class_b_included_m",
-        Kind::Number(NumberRange::NonNegative),
-    ),
-    ("policies", Kind::Names(POLICY_NAMES)),
-    ("prewarm.predictor", Kind::Choice(PREDICTOR_NAMES)),
-    (
-        "prewarm.interval",
-        Kind::Duration {
-            positive: true,
-            why: PREWARM_TICK,
-        },
-    ),
-    (
-        "prewarm.top_k",
-        Kind::Integer {
-            min: 1,
-            max: 100_000_000,
-        },
-    ),
-    (
-        "prewarm.window",
-        Kind::Duration {
-            positive: true,
-            why: PREWARM_TICK,
-        },
-    ),
-    (
-        "prewarm.histogram_bin",
-        Kind::Duration {
-            positive: true,
-            why: HISTOGRAM,
-        },
-    ),
-    (
-        "prewarm.histogram_bins",
-        Kind::Integer {
-            min: 1,
-            max: 100_000,
-        },
-    ),
-    (
-        "prewarm.min_idle_samples",
-        Kind::Integer {
-            min: 1,
-            max: 1_000_000,
-        },
-    ),
-    (
-        "prewarm.cv_threshold",
-        Kind::Number(NumberRange::NonNegative),
-    ),
-    (
-        "prewarm.out_of_range_max",
-        Kind::Number(NumberRange::Fraction),
-    ),
-    (
-        "prewarm.fallback_keep_alive",
-        Kind::Duration {
-            positive: false,
-            why: HISTOGRAM,
-        },
-    ),
-    ("prewarm.keep_resident", Kind::Bool),
-    (
-        "prewarm.oracle_lead",
-        Kind::Duration {
-            positive: false,
-            why: ORACLE_LEAD,
-        },
-    ),
-    (
-        "tiered_cache.hosts",
-        Kind::Integer {
-            min: 1,
-            max: 100_000_000,
-        },
-    ),
-    (
-        "tiered_cache.regions",
-        Kind::Integer {
-            min: 1,
-            max: 100_000_000,
-        },
-    ),
-    ("tiered_cache.local_hit", Kind::Dist),
-    ("tiered_cache.regional_hit", Kind::Dist),
-    (
-        "tiered_cache.local_ttl",
-        Kind::Duration {
-            positive: false,
-            why: CACHE_TTL,
-        },
-    ),
-    (
-        "tiered_cache.regional_ttl",
-        Kind::Duration {
-            positive: false,
-            why: CACHE_TTL,
-        },
-    ),
-    ("tiered_cache.eviction", Kind::Choice(CACHE_EVICTION_NAMES)),
-    (
-        "smart_delegation.margin",
-        Kind::Duration {
-            positive: false,
-            why: MARGIN,
-        },
-    ),
-    (
-        "smart_delegation.predictor",
-        Kind::Choice(SMART_PREDICTOR_NAMES),
-    ),
-    (
-        "partial_loading.core_fraction",
-        Kind::Number(NumberRange::Fraction),
-    ),
-    (
-        "partial_loading.extension_fraction",
-        Kind::Number(NumberRange::Fraction),
-    ),
-];
+/// Every leaf key and its kind, in declaration (schema) order.
+fn entries() -> impl Iterator<Item = (&'static str, Kind)> {
+    keys().iter().map(|key| (key.name, key.kind))
+}
 
 /// The leaf `dotted` (its static name and kind), if it is a leaf key.
 pub(crate) fn leaf(dotted: &str) -> Option<(&'static str, Kind)> {
-    SCHEMA.iter().find(|(key, _)| *key == dotted).copied()
+    entries().find(|(key, _)| *key == dotted)
 }
 
 /// `key` below `table` (`""`: the top level): the rest of the key after
@@ -432,16 +124,14 @@ fn below<'k>(key: &'k str, table: &str) -> Option<&'k str> {
 /// Whether `name` is a table (`workload`, `phases`, `workload.diurnal`...).
 pub(crate) fn is_table(name: &str) -> bool {
     !name.is_empty()
-        && SCHEMA
-            .iter()
-            .any(|(key, _)| below(key, name).is_some_and(|rest| !rest.is_empty()))
+        && entries().any(|(key, _)| below(key, name).is_some_and(|rest| !rest.is_empty()))
 }
 
 /// The names valid directly inside `table` (`""` for the top level): leaf
 /// names and table names; in schema order, no repeats.
 pub(crate) fn names_in(table: &str) -> Vec<&'static str> {
     let mut names: Vec<&'static str> = Vec::new();
-    for (key, _) in SCHEMA {
+    for (key, _) in entries() {
         let Some(rest) = below(key, table) else {
             continue;
         };
@@ -453,8 +143,6 @@ pub(crate) fn names_in(table: &str) -> Vec<&'static str> {
     names
 }
 
-/// Every valid dotted leaf key (`seed`, `workload.tenants`,
-/// `phases.cache_check`, ...), in schema order.
 /// The largest value an integer key accepts (`None`: not an integer key).
 pub fn integer_max(dotted: &str) -> Option<u64> {
     match leaf(dotted) {
@@ -463,8 +151,10 @@ pub fn integer_max(dotted: &str) -> Option<u64> {
     }
 }
 
+/// Every valid dotted leaf key (`seed`, `workload.tenants`,
+/// `phases.cache_check`, ...), in schema order.
 pub fn known_keys() -> Vec<&'static str> {
-    SCHEMA.iter().map(|(key, _)| *key).collect()
+    entries().map(|(key, _)| key).collect()
 }
 
 /// Whether `dotted` is a valid leaf key (a value a sweep or `--set` can set).
@@ -483,15 +173,14 @@ pub fn nearest_known_key(dotted: &str) -> Option<&'static str> {
 /// one leaf only (for a key put in the wrong table, such as a top-level
 /// `tenants`, or misspelt there, `tenats`).
 pub(crate) fn leaf_near(name: &str) -> Option<&'static str> {
-    let segments = SCHEMA.iter().filter_map(|(key, _)| key.rsplit('.').next());
+    let segments = entries().filter_map(|(key, _)| key.rsplit('.').next());
     super::error::nearest(name, segments).and_then(leaf_named)
 }
 
 /// The one leaf whose last segment is exactly `name`.
 fn leaf_named(name: &str) -> Option<&'static str> {
-    let mut matches = SCHEMA
-        .iter()
-        .map(|(key, _)| *key)
+    let mut matches = entries()
+        .map(|(key, _)| key)
         .filter(|key| key.rsplit('.').next() == Some(name));
     match (matches.next(), matches.next()) {
         (Some(key), None) => Some(key),
