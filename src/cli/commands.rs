@@ -320,10 +320,13 @@ impl Command {
                 let started = Instant::now();
                 let mut exit = Exit::Success;
                 let done = run_to_dir(&experiment, &out, &options, output)?;
-                if done.discarded {
+                if done.staged {
                     eprintln!(
-                        "Interrupted: the earlier results in {} are kept as they were; the forced run \
-                         was not kept (run it again with --force)",
+                        "Interrupted: the earlier results in {} are kept as they were; the forced \
+                         run's {} runs recorded so far are kept aside. To continue it:\n  dofleet run {} --out {} --force",
+                        out.display(),
+                        done.ran + done.reused,
+                        file.display(),
                         out.display()
                     );
                     return Ok(Exit::Interrupted);

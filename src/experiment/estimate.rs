@@ -10,6 +10,7 @@
 //! The constants are measured (docs/reliability.md gives the commands).
 
 use crate::dist::Dist;
+use crate::fleet::WhenFull;
 use crate::policies::{Policy, Predictor};
 use crate::simulation::Config;
 use crate::time::{to_secs, Nanos, SECOND};
@@ -164,7 +165,12 @@ fn run_cost(config: &Config) -> RunCost {
 /// seconds a second, where `rho` is its offered load: the busiest DO's
 /// (its share of the peak rate times the mean `query_exec`, which holds
 /// the DO's execution slot) or the compute pool's (the rate times the
-/// mean `compute.exec`, over `compute.max_instances`). The bound,
+/// mean `compute.exec`, over `compute.max_instances`) or, with hosts that
+/// make starts wait for memory, the busiest host's: waiting starts are
+/// admitted as the DOs there go quiet, so its backlog is the DOs' busy
+/// time, at most every request's `query_exec` and whole chain of phases,
+/// and, since tenants are hashed to hosts, all of them may land on one host
+/// holding as few DOs as the largest architecture allows. The bound,
 /// `duration x (1 + rho) + the sum of every phase's mean`, must stay below
 /// half of u64 nanoseconds.
 pub fn check_time_range(config: &Config) -> Result<(), EstimateError> {
@@ -186,22 +192,65 @@ pub fn check_time_range(config: &Config) -> Result<(), EstimateError> {
     } else {
         peak_rate * config.compute.exec.mean() / SECOND as f64 / config.compute.max_instances as f64
     };
-    let (rho, key) = if do_load >= compute_load {
-        (do_load, "query_exec")
-    } else {
-        (compute_load, "compute.exec")
-    };
     let chain: f64 = timed(config).iter().map(|(_, d)| d.mean()).sum();
+    let host_load = host_wait_load(config, peak_rate, chain);
+    let (rho, key) = [
+        (do_load, "query_exec"),
+        (compute_load, "compute.exec"),
+        (host_load, "hosts.memory_mb"),
+    ]
+    .into_iter()
+    .fold((0.0, "query_exec"), |best, load| {
+        if load.0 > best.0 {
+            load
+        } else {
+            best
+        }
+    });
     let bound = config.duration as f64 * (1.0 + rho) + chain;
     if bound <= MAX_TOTAL_WORK {
         return Ok(());
     }
+    let (queue, remedy) = if key == "hosts.memory_mb" {
+        (
+            "one host's DO slots, starts waiting for memory (`hosts.when_full = \"wait\"`), are",
+            "raise `hosts.memory_mb`, choose another `hosts.when_full`, or lower the rate or the run"
+                .to_string(),
+        )
+    } else {
+        (
+            "the busiest queue is",
+            format!("shorten `{key}`, the rate or the run"),
+        )
+    };
     Err(EstimateError(format!(
-        "`{key}`: the busiest queue is offered {rho:.3e} seconds of work a second \
+        "`{key}`: {queue} offered {rho:.3e} seconds of work a second \
          (workload.rate_rps x its mean), so over `duration` its backlog reaches {bound:.3e} ns, \
          more than half of u64 nanoseconds ({MAX_TOTAL_WORK:.3e} ns, about 292 years): \
-         simulated time could wrap; shorten `{key}`, the rate or the run"
+         simulated time could wrap; {remedy}"
     )))
+}
+
+/// The work offered per second to one host's DO slots when starts wait for
+/// host memory (0 otherwise): every request's `query_exec` and chain of
+/// phases (`chain`, ns) over the DOs the host holds of the largest
+/// architecture.
+fn host_wait_load(config: &Config, peak_rate: f64, chain: f64) -> f64 {
+    let hosts = &config.hosts;
+    if hosts.count == 0 || hosts.when_full != WhenFull::Wait {
+        return 0.0;
+    }
+    let largest = config
+        .architectures
+        .iter()
+        .map(|v| v.architecture.footprint(&config.memory).max_mb())
+        .fold(0.0, f64::max);
+    let slots = if largest > 0.0 {
+        (hosts.memory_mb / largest).floor().max(1.0)
+    } else {
+        1.0
+    };
+    peak_rate * (config.query_exec.mean() + chain) / SECOND as f64 / slots
 }
 
 /// An upper bound on the busiest tenant's share of the requests under
@@ -514,5 +563,32 @@ mod tests {
         ]))
         .is_ok());
         assert!(check_time_range(&config(&[])).is_ok());
+    }
+
+    #[test]
+    fn a_host_memory_wait_backlog_that_could_wrap_is_refused() {
+        // 1000 days at 100 requests/s, starts waiting for 128 MB hosts that
+        // hold one DO each: ~2 s of busy time per request on one slot is a
+        // backlog of about 200 seconds a second, 1.7e19 ns over the run.
+        let waiting = [
+            "duration=1000d",
+            "workload.rate_rps=100",
+            "hosts.count=1000",
+            "hosts.memory_mb=128",
+            "hosts.when_full=\"wait\"",
+        ];
+        let err = check_time_range(&config(&waiting)).unwrap_err().0;
+        assert!(err.starts_with("`hosts.memory_mb`"), "{err}");
+        // Failing or overcommitting instead, nothing waits.
+        for rule in ["fail", "overcommit"] {
+            let mut other = waiting.to_vec();
+            let set = format!("hosts.when_full=\"{rule}\"");
+            other[4] = &set;
+            assert!(check_time_range(&config(&other)).is_ok(), "{rule}");
+        }
+        // A day of it is far from wrapping.
+        let mut day = waiting.to_vec();
+        day[0] = "duration=1d";
+        assert!(check_time_range(&config(&day)).is_ok());
     }
 }

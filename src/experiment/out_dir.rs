@@ -14,7 +14,9 @@
 //! - `--force` deletes only the files dofleet writes, by name: the
 //!   aggregates, record files named like records, the charts and the report,
 //!   and only once the new results are written ([`Staging`]): a forced run
-//!   that is interrupted or fails leaves the old results as they were.
+//!   that is interrupted or fails leaves the old results as they were. An
+//!   interrupted forced run keeps its records aside (`DIR/.dofleet-forced`)
+//!   for the next forced run of the same experiment to continue.
 //! - One dofleet writes a directory at a time (`.dofleet.lock`, holding the
 //!   writer's process id; a lock whose process is gone is taken over, and
 //!   temporary files such a process left behind are removed).
@@ -43,13 +45,16 @@ const LOCK: &str = ".dofleet.lock";
 /// Files dofleet writes beside the aggregates.
 const EXPORTS: [&str; 1] = ["summary.json"];
 
-/// The prefix of a staging directory: `DIR/.dofleet-new-PID`.
-const STAGING_PREFIX: &str = ".dofleet-new-";
+/// The staging directory of a forced write: one at a time (the lock), so
+/// a fixed name, which lets the next forced run find what an interrupted
+/// one recorded.
+pub const STAGING: &str = ".dofleet-forced";
 
-/// A forced write in progress: everything goes to `DIR/.dofleet-new-PID`
+/// A forced write in progress: everything goes to `DIR/.dofleet-forced`
 /// while the old results stay in `DIR`, and [`Staging::commit`] swaps
-/// them in once the new results exist. Dropped uncommitted (an error, an
-/// interruption), it removes itself and leaves `DIR` as it was.
+/// them in once the new results exist. Dropped uncommitted (an error), it
+/// removes itself and leaves `DIR` as it was; [`Staging::keep`] leaves it
+/// for a later forced run of the same experiment to continue.
 #[derive(Debug)]
 pub struct Staging {
     dir: PathBuf,
@@ -58,18 +63,34 @@ pub struct Staging {
 }
 
 impl Staging {
-    /// A fresh staging directory in `dir` (whose lock the caller holds).
+    /// An empty staging directory in `dir` (whose lock the caller holds).
     pub fn new(dir: &Path) -> Result<Staging, OutputError> {
-        let path = dir.join(format!("{STAGING_PREFIX}{}", std::process::id()));
-        if path.exists() {
-            fs::remove_dir_all(&path).map_err(io_err(&path))?;
-        }
+        let staging = Staging::open(dir)?;
+        staging.clear()?;
+        Ok(staging)
+    }
+
+    /// The staging directory in `dir` as an earlier forced write left it
+    /// (created when there is none).
+    pub fn open(dir: &Path) -> Result<Staging, OutputError> {
+        let path = dir.join(STAGING);
         fs::create_dir_all(path.join("runs")).map_err(io_err(&path))?;
         Ok(Staging {
             dir: dir.to_owned(),
             path,
             committed: false,
         })
+    }
+
+    /// Empties it.
+    pub fn clear(&self) -> Result<(), OutputError> {
+        fs::remove_dir_all(&self.path).map_err(io_err(&self.path))?;
+        fs::create_dir_all(self.path.join("runs")).map_err(io_err(&self.path))
+    }
+
+    /// Leaves it in place, the old results untouched.
+    pub fn keep(mut self) {
+        self.committed = true;
     }
 
     /// Where the new results are written.
@@ -332,23 +353,15 @@ fn process_alive(pid: u32) -> bool {
 }
 
 /// Removes `.NAME.tmp-PID` files (left by `write_atomically` in a process
-/// killed mid-write) and `.dofleet-new-PID` staging directories (a forced
-/// run killed before it finished) whose process is gone.
+/// killed mid-write) whose process is gone. A staging directory stays: a
+/// forced run of the same experiment continues it, any other write
+/// empties it first.
 fn remove_stale_temporaries(dir: &Path) {
     let Ok(entries) = fs::read_dir(dir) else {
         return;
     };
     for entry in entries.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
-        if let Some(pid) = name
-            .strip_prefix(STAGING_PREFIX)
-            .and_then(|pid| pid.parse::<u32>().ok())
-        {
-            if !process_alive(pid) {
-                let _ = fs::remove_dir_all(entry.path());
-            }
-            continue;
-        }
         let pid = name
             .strip_prefix('.')
             .and_then(|n| n.rsplit_once(".tmp-"))
@@ -439,7 +452,7 @@ mod tests {
         let hidden: Vec<_> = fs::read_dir(dir)
             .unwrap()
             .filter_map(|e| e.ok())
-            .filter(|e| e.file_name().to_string_lossy().starts_with(STAGING_PREFIX))
+            .filter(|e| e.file_name().to_string_lossy() == STAGING)
             .collect();
         assert!(hidden.is_empty(), "the staging directory is left");
     }

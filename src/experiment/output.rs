@@ -44,9 +44,10 @@ pub struct DirOutcome {
     pub reused: usize,
     /// Whether a cancellation stopped it before every run was done.
     pub interrupted: bool,
-    /// Whether it was a forced run whose partial results were dropped
-    /// (the directory's earlier results are as they were).
-    pub discarded: bool,
+    /// Whether it was an interrupted forced run: the directory's earlier
+    /// results are as they were, and the runs it recorded are kept aside
+    /// ([`out_dir::STAGING`]) for the same forced run to continue.
+    pub staged: bool,
 }
 
 /// Why an output directory could not be produced.
@@ -268,7 +269,11 @@ pub fn run_to_dir(
     let _lock = DirLock::take(dir)?;
     let replacing = options.force && out_dir::inspect(dir)?.is_some();
     let kept = prepare(dir, experiment, options, true)?;
-    let staging = replacing.then(|| Staging::new(dir)).transpose()?;
+    let staging = replacing.then(|| Staging::open(dir)).transpose()?;
+    let kept = match &staging {
+        Some(staging) => staged_records(staging, experiment)?,
+        None => kept,
+    };
     let target = staging.as_ref().map_or(dir.as_path(), Staging::path);
     fs::create_dir_all(target.join("runs")).map_err(io_err(target))?;
     let all = experiment.runs();
@@ -314,10 +319,15 @@ pub fn run_to_dir(
         simulated_now,
         reused,
         interrupted,
-        discarded: interrupted && replacing,
+        staged: interrupted && replacing,
     };
     if interrupted && replacing {
-        // Dropping the staging directory keeps the earlier results.
+        // The earlier results stay; the new runs wait aside for the same
+        // forced run to continue them.
+        write_manifest(target, &manifest("interrupted", present, wall))?;
+        if let Some(staging) = staging {
+            staging.keep();
+        }
         return Ok(outcome(None));
     }
     // An interrupted run or a shard writes no aggregates: its manifest says
@@ -348,6 +358,26 @@ pub fn run_to_dir(
         staging.commit()?;
     }
     Ok(outcome(Some(results)))
+}
+
+/// The records an interrupted forced run of this same experiment left in
+/// the staging directory, checked as `--resume` checks them; anything else
+/// there (another experiment's, a record that does not load) is cleared,
+/// since a forced run replaces whatever it finds.
+fn staged_records(
+    staging: &Staging,
+    experiment: &Experiment,
+) -> Result<Vec<RunRecord>, OutputError> {
+    let path = staging.path();
+    let fingerprint = format!("{:016x}", experiment.fingerprint());
+    let same = matches!(out_dir::inspect(path), Ok(Some(m)) if m.fingerprint == fingerprint);
+    if same {
+        if let Ok(records) = load_records(path, experiment) {
+            return Ok(records);
+        }
+    }
+    staging.clear()?;
+    Ok(Vec::new())
 }
 
 /// Writes the aggregates, then `complete` as the manifest. Until they are

@@ -24,42 +24,57 @@ fn status(out: &Path) -> String {
         .to_string()
 }
 
-fn staging_dirs(out: &Path) -> usize {
-    fs::read_dir(out)
-        .unwrap()
-        .filter_map(Result::ok)
-        .filter(|e| e.file_name().to_string_lossy().starts_with(".dofleet-new-"))
-        .count()
+/// The records an interrupted forced run keeps aside.
+fn staged_records(out: &Path) -> usize {
+    match fs::read_dir(out.join(".dofleet-forced").join("runs")) {
+        Ok(entries) => entries.filter_map(Result::ok).count(),
+        Err(_) => 0,
+    }
+}
+
+/// Every file under `out` but the staging directory.
+fn results_of(out: &Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
+    let staging = out.join(".dofleet-forced");
+    snapshot(out)
+        .into_iter()
+        .filter(|(path, _)| !path.starts_with(&staging))
+        .collect()
 }
 
 #[test]
-fn an_interrupted_forced_run_keeps_the_old_results_untouched() {
+fn an_interrupted_forced_run_keeps_the_old_results_and_the_next_forced_run_continues_it() {
     let tmp = tempfile::tempdir().unwrap();
     let exp = small(tmp.path(), "e.toml", "");
     let out = tmp.path().join("out");
     run_ok(&exp, &out);
     let before = snapshot(&out);
+    // Six runs of 1.8 M requests: about a second each on one thread.
     let long = tmp.path().join("long.toml");
     fs::write(
         &long,
-        "duration = \"1000d\"\nreplications = 1\n[workload]\ntenants = 20\nrate_rps = 5\n",
+        "duration = \"1h\"\nreplications = 6\narchitectures = [\"thin\"]\n\
+         [workload]\ntenants = 20\nrate_rps = 500\n",
     )
     .unwrap();
-    let child = Process::new(assert_cmd::cargo::cargo_bin("dofleet"))
-        .arg("run")
-        .arg(&long)
-        .arg("--out")
-        .arg(&out)
-        .args(["--quiet", "--force", "--threads", "2"])
+    let forced = |args: &[&str]| {
+        let mut cmd = Process::new(assert_cmd::cargo::cargo_bin("dofleet"));
+        cmd.arg("run")
+            .arg(&long)
+            .arg("--out")
+            .arg(&out)
+            .args(["--quiet", "--force", "--no-plots", "--threads", "1"])
+            .args(args);
+        cmd
+    };
+    let child = forced(&[])
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
     let started = Instant::now();
-    while staging_dirs(&out) == 0 && started.elapsed() < Duration::from_secs(60) {
+    while staged_records(&out) == 0 && started.elapsed() < Duration::from_secs(60) {
         std::thread::sleep(Duration::from_millis(20));
     }
-    std::thread::sleep(Duration::from_millis(300));
     let pid = libc::pid_t::try_from(child.id()).unwrap();
     // SAFETY: kill(2) on our own child, which has not been waited for.
     assert_eq!(unsafe { libc::kill(pid, libc::SIGINT) }, 0);
@@ -67,8 +82,62 @@ fn an_interrupted_forced_run_keeps_the_old_results_untouched() {
     let stderr = String::from_utf8_lossy(&done.stderr);
     assert_eq!(done.status.code(), Some(130), "{stderr}");
     assert!(stderr.contains("earlier results"), "{stderr}");
-    assert_eq!(snapshot(&out), before, "the old results changed");
-    assert_eq!(staging_dirs(&out), 0);
+    assert!(stderr.contains("--force"), "{stderr}");
+    // The old results are byte for byte as they were; the new runs wait
+    // aside.
+    assert_eq!(results_of(&out), before, "the old results changed");
+    let kept = staged_records(&out);
+    assert!((1..6).contains(&kept), "{kept} records kept aside");
+
+    // The same forced command continues it, and ends where an
+    // uninterrupted run ends.
+    let again = forced(&[]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&again.stderr);
+    assert!(again.status.success(), "{stderr}");
+    assert!(
+        stderr.contains(&format!("({kept} runs were already recorded and reused.)")),
+        "{stderr}"
+    );
+    assert!(!out.join(".dofleet-forced").exists());
+    let fresh = tmp.path().join("fresh");
+    run_ok(&long, &fresh);
+    for name in ["summary.csv", "runs.csv", "latency_cdf.csv", "config.toml"] {
+        assert_eq!(
+            fs::read(out.join(name)).unwrap(),
+            fs::read(fresh.join(name)).unwrap(),
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn a_forced_run_of_another_experiment_clears_what_an_interrupted_one_kept() {
+    let tmp = tempfile::tempdir().unwrap();
+    let exp = small(tmp.path(), "e.toml", "");
+    let out = tmp.path().join("out");
+    run_ok(&exp, &out);
+    // What an interrupted forced run of another experiment left aside.
+    let aside = out.join(".dofleet-forced");
+    fs::create_dir_all(aside.join("runs")).unwrap();
+    fs::copy(out.join("manifest.toml"), aside.join("manifest.toml")).unwrap();
+    fs::write(aside.join("runs").join("p00000-a00-r00000.run"), "other").unwrap();
+    let other = small(tmp.path(), "other.toml", "seed = 7");
+    dofleet()
+        .arg("run")
+        .arg(&other)
+        .arg("--out")
+        .arg(&out)
+        .args(["--quiet", "--force", "--no-plots"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("reused").not());
+    assert!(!aside.exists());
+    let fresh = tmp.path().join("fresh");
+    run_ok(&other, &fresh);
+    assert_eq!(
+        fs::read(out.join("summary.csv")).unwrap(),
+        fs::read(fresh.join("summary.csv")).unwrap()
+    );
 }
 
 #[test]
@@ -115,7 +184,7 @@ fn a_forced_run_replaces_the_old_results_and_an_earlier_experiments_charts() {
     assert_eq!(status(&out), "complete");
     // Only the new experiment's 5 records.
     assert_eq!(fs::read_dir(out.join("runs")).unwrap().count(), 5);
-    assert_eq!(staging_dirs(&out), 0);
+    assert!(!out.join(".dofleet-forced").exists());
 }
 
 #[test]
@@ -211,7 +280,7 @@ fn a_full_disk_on_a_forced_merge_leaves_the_old_directory() {
         .assert()
         .code(3);
     assert_eq!(snapshot(&out), before);
-    assert_eq!(staging_dirs(&out), 0);
+    assert!(!out.join(".dofleet-forced").exists());
 }
 
 #[test]
