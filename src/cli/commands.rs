@@ -17,6 +17,7 @@ use dofleet::report;
 
 use super::args::{Cli, Sub};
 use super::exit::Exit;
+use super::objectives::{check_confidence, objectives, parse_slos, plan_exit};
 
 /// The most worker threads `--threads` accepts: beyond, creating them
 /// alone takes the machine (100,000 made no progress).
@@ -319,7 +320,7 @@ impl Command {
                 options.cancel = Some(cancel);
                 let started = Instant::now();
                 let mut exit = Exit::Success;
-                let done = run_to_dir(&experiment, &out, &options, output)?;
+                let done = run_to_dir(&experiment, &out, &options, output, report::write_results)?;
                 if done.staged {
                     eprintln!(
                         "Interrupted: the earlier results in {} are kept as they were; the forced \
@@ -428,7 +429,7 @@ impl Command {
                 out,
                 force,
             } => {
-                let results = merge_dirs(&experiment, &dirs, &out, force)?;
+                let results = merge_dirs(&experiment, &dirs, &out, force, report::write_results)?;
                 eprintln!(
                     "Merged {} shards ({} rows) into {}",
                     dirs.len(),
@@ -563,67 +564,6 @@ fn print_tables(experiment: &Experiment, results: &ExperimentResults) {
         print!("{}", report::cost_table(results, p));
         println!("\nExpected Request Latency (simulated: median, share delegated, by request number since the DO started)\n");
         print!("{}", report::ordinal_table(results, p));
-    }
-}
-
-/// The objectives to judge a run by: the `--slo` options if any, else the
-/// experiment's `[slo]` table; `--confidence` if given, else the table's.
-pub(super) fn objectives(
-    experiment: &Experiment,
-    flags: &[String],
-    flag_confidence: Option<f64>,
-) -> anyhow::Result<(Vec<Slo>, f64)> {
-    let slos = if flags.is_empty() {
-        experiment
-            .slo
-            .objectives
-            .iter()
-            .map(|o| o.text.parse::<Slo>().map_err(|e| o.error(&e.message)))
-            .collect::<Result<Vec<_>, _>>()?
-    } else {
-        parse_slos(flags)?
-    };
-    if let Some(message) = dofleet::planner::contradiction(&slos) {
-        bail!(message);
-    }
-    let confidence = flag_confidence
-        .or(experiment.slo.confidence)
-        .unwrap_or(DEFAULT_CONFIDENCE);
-    check_confidence(confidence)?;
-    Ok((slos, confidence))
-}
-
-/// The one-sided confidence of verdicts when none is given.
-const DEFAULT_CONFIDENCE: f64 = 0.95;
-
-/// The objectives of `--slo` options.
-fn parse_slos(texts: &[String]) -> anyhow::Result<Vec<Slo>> {
-    let slos = texts
-        .iter()
-        .map(|s| s.parse::<Slo>())
-        .collect::<Result<Vec<_>, _>>()?;
-    if let Some(message) = dofleet::planner::contradiction(&slos) {
-        bail!(message);
-    }
-    Ok(slos)
-}
-
-fn check_confidence(confidence: f64) -> anyhow::Result<()> {
-    if !(confidence > 0.5 && confidence < 1.0) {
-        bail!("--confidence: expected a probability between 0.5 and 1 (exclusive), such as 0.95; found {confidence}");
-    }
-    Ok(())
-}
-
-/// 1 when some sweep point has no architecture that meets the objectives
-/// within the search range: the fleet cannot be sized there.
-fn plan_exit(plan: &dofleet::planner::Plan) -> Exit {
-    let points = plan.rows.iter().map(|r| r.point).max().map_or(0, |p| p + 1);
-    let unmet = (0..points).any(|p| !plan.rows.iter().any(|r| r.point == p && r.answer.is_some()));
-    if unmet {
-        Exit::ObjectiveFailed
-    } else {
-        Exit::Success
     }
 }
 

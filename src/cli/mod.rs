@@ -26,6 +26,7 @@ mod args;
 mod commands;
 pub mod exit;
 mod fit;
+mod objectives;
 mod sensitivity;
 mod testbed;
 mod validate;

@@ -51,7 +51,7 @@ impl SensitivityCommand {
     ) -> anyhow::Result<SensitivityCommand> {
         let experiment = super::commands::load(args.file.as_deref(), sets)?;
         let (slos, confidence) =
-            super::commands::objectives(&experiment, &args.slos, args.confidence)?;
+            super::objectives::objectives(&experiment, &args.slos, args.confidence)?;
         let assumptions = sensitivity::assumptions::load(args.assumptions.as_deref())
             .and_then(|list| sensitivity::assumptions::select(list, &args.only))
             .map_err(super::exit::bad_input)?;

@@ -15,7 +15,9 @@ use std::time::Instant;
 
 use super::manifest::Manifest;
 use super::out_dir::{self, DirLock, Staging};
-use super::output::{io_err, load_records, manifest_of, prepare, write_aggregates, OutputError};
+use super::output::{
+    io_err, load_records, manifest_of, prepare, write_aggregates, AggregateWriter, OutputError,
+};
 use super::record::record_name;
 use super::{Experiment, ExperimentResults, OutputOptions, RunRecord, RunSpec, Shard};
 use crate::atomic_write::write_atomically;
@@ -28,6 +30,7 @@ pub fn merge_dirs(
     shards: &[PathBuf],
     out: &Path,
     force: bool,
+    write_results: AggregateWriter,
 ) -> Result<ExperimentResults, OutputError> {
     let started = Instant::now();
     let first = shards
@@ -107,7 +110,7 @@ pub fn merge_dirs(
         0,
         started.elapsed().as_secs_f64(),
     );
-    write_aggregates(target, experiment, &results, &complete)?;
+    write_aggregates(target, experiment, &results, &complete, write_results)?;
     staging.commit()?;
     Ok(results)
 }

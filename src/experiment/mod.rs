@@ -23,7 +23,9 @@ pub use estimate::{check_in_turn, machine_memory, Estimate, EstimateError, Limit
 pub use manifest::{Machine, Manifest};
 pub use merge::merge_dirs;
 pub use out_dir::{inspect as inspect_out_dir, resolve as resolve_out_dir, REPORT};
-pub use output::{manifest_of, run_to_dir, DirOutcome, OutputError, OutputOptions};
+pub use output::{
+    manifest_of, run_to_dir, AggregateWriter, DirOutcome, OutputError, OutputOptions,
+};
 pub use plan::{Experiment, Point, RunSpec};
 pub use record::{record_name, RecordError, RunRecord};
 pub use results::{ExperimentResults, ResultRow, Stat};

@@ -9,6 +9,7 @@
 //! Existing results are never overwritten without `force`.
 
 use std::fs;
+use std::io;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -19,7 +20,14 @@ use super::runner::{run_runs, RunError, RunOptions};
 use super::{Experiment, ExperimentResults, RunRecord, RunSpec, Shard};
 use crate::atomic_write::write_atomically;
 use crate::metrics::METRICS;
-use crate::report::write_results;
+
+/// Writes the aggregate files of complete results into a directory
+/// (`report::write_results`: the CSVs and `summary.json`). The experiment
+/// decides when they are written, between the manifest saying
+/// `interrupted` and saying `complete`; the formats are report's, so the
+/// caller names the writer and this module depends on no format.
+pub type AggregateWriter =
+    fn(&Path, &Experiment, &ExperimentResults) -> Result<(), (PathBuf, io::Error)>;
 
 /// How to treat the output directory.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -260,6 +268,7 @@ pub fn run_to_dir(
     dir: &Path,
     run_options: &RunOptions,
     options: OutputOptions,
+    write_results: AggregateWriter,
 ) -> Result<DirOutcome, OutputError> {
     let started = Instant::now();
     if options.force && options.resume {
@@ -353,6 +362,7 @@ pub fn run_to_dir(
         experiment,
         &results,
         &manifest("complete", present, wall),
+        write_results,
     )?;
     if let Some(staging) = staging {
         staging.commit()?;
@@ -389,6 +399,7 @@ pub(super) fn write_aggregates(
     experiment: &Experiment,
     results: &ExperimentResults,
     complete: &Manifest,
+    write_results: AggregateWriter,
 ) -> Result<(), OutputError> {
     let pending = Manifest {
         status: "interrupted".into(),

@@ -277,8 +277,14 @@ fn shards(dir: &Path) -> (Experiment, Vec<PathBuf>) {
             ),
             ..OutputOptions::default()
         };
-        run_to_dir(&experiment, shard, &RunOptions::default(), options)
-            .unwrap_or_else(|e| panic!("{e}"));
+        run_to_dir(
+            &experiment,
+            shard,
+            &RunOptions::default(),
+            options,
+            dofleet::report::write_results,
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
     }
     (experiment, dirs)
 }
@@ -307,7 +313,14 @@ fn fuzz_tampered_shards_and_records_merge_or_are_refused() {
     let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let (experiment, dirs) = shards(tmp.path());
     let clean = tmp.path().join("clean");
-    merge_dirs(&experiment, &dirs, &clean, false).unwrap_or_else(|e| panic!("{e}"));
+    merge_dirs(
+        &experiment,
+        &dirs,
+        &clean,
+        false,
+        dofleet::report::write_results,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
     let want = std::fs::read(clean.join("summary.csv")).unwrap_or_else(|e| panic!("{e}"));
     let counter = AtomicU64::new(0);
     let tamper = (
@@ -354,7 +367,15 @@ fn fuzz_tampered_shards_and_records_merge_or_are_refused() {
             }
             std::fs::write(&victim, &bytes).unwrap_or_else(|e| panic!("{e}"));
             let out = tmp.path().join(format!("m{n}"));
-            if merge_dirs(&experiment, &copies, &out, false).is_ok() {
+            if merge_dirs(
+                &experiment,
+                &copies,
+                &out,
+                false,
+                dofleet::report::write_results,
+            )
+            .is_ok()
+            {
                 let got = std::fs::read(out.join("summary.csv")).unwrap_or_default();
                 prop_assert!(
                     got == want,
